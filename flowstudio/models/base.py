@@ -1,0 +1,125 @@
+"""The one interface every image flow in Flow Studio implements.
+
+Pixel convention (shared by all families and by the importers):
+
+* an 8-bit pixel ``k`` is first reduced to ``n_bits``: ``k_q = floor(k / 2**(8 - n_bits))``;
+* the model sees ``x = k_q / 2**n_bits + offset`` (``offset`` is -0.5 for our
+  models and for y0ast/rosinality Glow, 0.0 for chaiyujin's Glow);
+* training dequantizes with ``u ~ U(0, 1/2**n_bits)`` added to ``x``;
+* evaluation scores deterministically at the bin centre, ``x + 0.5 / 2**n_bits``,
+  and treats the density as constant over the bin, so the discrete
+  log-likelihood is ``log p(x_c) - D * n_bits * log 2`` and
+  ``bits/dim = -(log p(x_c) - D * n_bits * log 2) / (D * log 2)``.
+
+Latents: ``encode`` returns ``eps``, the *standardized* latent of every level
+concatenated into one flat vector (a split latent ``z`` with learned prior
+``N(mu, sigma^2)`` contributes ``(z - mu) / sigma``, as openai/glow's per-level
+eps).  Under the model ``eps ~ N(0, I)``, which is the prior Transflow uses.
+"""
+
+from __future__ import annotations
+
+import math
+from typing import Any
+
+import torch
+from torch import nn
+
+
+class ImageFlow(nn.Module):
+    """Base class: subclasses implement :meth:`_encode` and :meth:`_decode`.
+
+    ``config`` is a JSON-serialisable dict that :func:`flowstudio.models.build_model`
+    turns back into the same architecture; it always has ``family``,
+    ``image_shape`` (``[C, H, W]``), ``n_bits`` and ``pixel_offset``.
+    """
+
+    family: str = "base"
+
+    def __init__(self, config: dict[str, Any]):
+        super().__init__()
+        self.config = dict(config)
+        c, h, w = (int(v) for v in config["image_shape"])
+        self.image_shape = (c, h, w)
+        self.n_bits = int(config.get("n_bits", 8))
+        self.pixel_offset = float(config.get("pixel_offset", -0.5))
+
+    # -- dimensions ---------------------------------------------------------
+    @property
+    def latent_dim(self) -> int:
+        c, h, w = self.image_shape
+        return c * h * w
+
+    @property
+    def n_bins(self) -> int:
+        return 2**self.n_bits
+
+    @property
+    def device(self) -> torch.device:
+        return next(self.parameters()).device
+
+    # -- subclass hooks -----------------------------------------------------
+    def _encode(self, x: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor]:
+        """Return ``(eps [B, D], log p(x) [B])`` for continuous ``x`` in model space."""
+        raise NotImplementedError
+
+    def _decode(self, eps: torch.Tensor) -> torch.Tensor:
+        """Exact inverse of :meth:`_encode`'s latent map."""
+        raise NotImplementedError
+
+    # -- public interface ---------------------------------------------------
+    def encode(self, x: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor]:
+        """Map model-space images ``x [B, C, H, W]`` to ``(eps [B, D], log p(x) [B])``.
+
+        ``log p(x)`` is the continuous log-density (change of variables:
+        ``log N(eps; 0, I) - sum log sigma + log |det df/dx|``).
+        """
+        return self._encode(x)
+
+    def decode(self, eps: torch.Tensor) -> torch.Tensor:
+        """Map flat standardized latents ``eps [B, D]`` back to model-space images."""
+        return self._decode(eps)
+
+    def log_prob(self, x: torch.Tensor) -> torch.Tensor:
+        """Continuous log-density of model-space ``x``."""
+        return self._encode(x)[1]
+
+    def forward(self, x: torch.Tensor) -> torch.Tensor:  # training uses NLL
+        return self.log_prob(x)
+
+    def sample(self, n: int, temperature: float = 1.0, seed: int | None = None) -> torch.Tensor:
+        """Draw ``n`` model-space images with ``eps ~ N(0, temperature^2 I)``.
+
+        A given ``seed`` reproduces the same images (the noise is drawn on the
+        CPU with its own generator, so the result does not depend on device).
+        """
+        gen = torch.Generator().manual_seed(int(seed)) if seed is not None else None
+        eps = torch.randn(n, self.latent_dim, generator=gen) * float(temperature)
+        return self.decode(eps.to(self.device))
+
+    # -- pixels ---------------------------------------------------------------
+    def preprocess(self, images: torch.Tensor, dequantize: bool = False) -> torch.Tensor:
+        """uint8 images ``[B, C, H, W]`` -> model space (bin centres unless ``dequantize``)."""
+        k = images.to(torch.float32)
+        if self.n_bits < 8:
+            k = torch.floor(k / 2 ** (8 - self.n_bits))
+        if dequantize:
+            k = k + torch.rand_like(k)
+        else:
+            k = k + 0.5
+        return k / self.n_bins + self.pixel_offset
+
+    def postprocess(self, x: torch.Tensor) -> torch.Tensor:
+        """Model-space images -> uint8 ``[B, C, H, W]`` (nearest bin, rescaled to 0..255)."""
+        k = torch.floor((x.detach().float() - self.pixel_offset) * self.n_bins)
+        k = k.clamp(0, self.n_bins - 1)
+        return torch.round(k * (255.0 / (self.n_bins - 1))).to(torch.uint8)
+
+    def discrete_log_likelihood(self, x: torch.Tensor) -> torch.Tensor:
+        """``log P(k) = log p(x_c) - D n_bits log 2`` for model-space bin centres ``x``."""
+        return self.log_prob(x) - self.latent_dim * self.n_bits * math.log(2.0)
+
+    def bits_per_dim(self, images: torch.Tensor) -> torch.Tensor:
+        """Deterministic bits/dim of uint8 images (bin-centre scoring, see module doc)."""
+        x = self.preprocess(images.to(self.device))
+        return -self.discrete_log_likelihood(x) / (self.latent_dim * math.log(2.0))
