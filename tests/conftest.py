@@ -7,6 +7,9 @@ import torch
 
 from flowstudio.models import build_model
 
+# Tiny models gain nothing from intra-op threads, and two threads on two shared cores oversubscribe.
+torch.set_num_threads(1)
+
 TINY_CONFIGS = {
     "glow-affine-gray": {"family": "glow", "image_shape": [1, 8, 8], "levels": 2, "steps": 2, "hidden": 16},
     "glow-additive-rgb": {"family": "glow", "image_shape": [3, 8, 8], "levels": 3, "steps": 2, "hidden": 16,

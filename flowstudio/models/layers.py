@@ -83,8 +83,8 @@ class InvConv1x1(nn.Module):
     ``W = P L (U + diag(sign_s * exp(log_s)))`` with ``P`` a fixed permutation,
     ``L`` unit lower triangular and ``U`` strictly upper triangular, so
     ``log |det W| = sum(log_s)`` and ``log |det| = H * W * sum(log_s)``.
-    The inverse weight is cached while the module is in eval mode and its
-    parameters are unchanged (checked through their version counters).
+    At inference (eval mode, no autograd) the weight and its inverse are
+    cached until a parameter changes (checked through version counters).
     """
 
     def __init__(self, channels: int):
@@ -98,7 +98,7 @@ class InvConv1x1(nn.Module):
         self.upper = nn.Parameter(torch.triu(upper, 1).float())
         self.log_s = nn.Parameter(torch.log(torch.abs(s)).float())
         self.register_buffer("l_mask", torch.tril(torch.ones(channels, channels), -1), persistent=False)
-        self._inverse_cache: tuple[tuple, torch.Tensor] | None = None
+        self._cache: dict[str, tuple[tuple, torch.Tensor]] = {}
 
     def weight(self) -> torch.Tensor:
         eye = torch.eye(self.p.shape[0], device=self.p.device, dtype=self.p.dtype)
@@ -106,24 +106,33 @@ class InvConv1x1(nn.Module):
         upper = self.upper * self.l_mask.T + torch.diag(self.sign_s * torch.exp(self.log_s))
         return self.p @ lower @ upper
 
-    def inverse_weight(self) -> torch.Tensor:
+    def _cached(self, name: str, compute) -> torch.Tensor:
+        """``compute()`` while training or under autograd; at inference, cached until a parameter changes."""
         if self.training or torch.is_grad_enabled():
-            return torch.linalg.inv(self.weight().double()).to(self.lower.dtype)
+            return compute()
         key = (self.lower._version, self.upper._version, self.log_s._version, self.p._version,
                self.sign_s._version, self.lower.device, self.lower.dtype)
-        if self._inverse_cache is None or self._inverse_cache[0] != key:
-            self._inverse_cache = (key, torch.linalg.inv(self.weight().double()).to(self.lower.dtype))
-        return self._inverse_cache[1]
+        cached = self._cache.get(name)
+        if cached is None or cached[0] != key:
+            cached = self._cache[name] = (key, compute())
+        return cached[1]
+
+    def conv_weight(self) -> torch.Tensor:
+        c = self.p.shape[0]
+        return self._cached("forward", lambda: self.weight().view(c, c, 1, 1))
+
+    def inverse_weight(self) -> torch.Tensor:
+        c = self.p.shape[0]
+        return self._cached("inverse", lambda: torch.linalg.inv(self.weight().double()).to(self.lower.dtype)
+                            .view(c, c, 1, 1))
 
     def forward(self, x: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor]:
-        c = x.shape[1]
-        y = F.conv2d(x, self.weight().view(c, c, 1, 1))
+        y = F.conv2d(x, self.conv_weight())
         logdet = self.log_s.sum() * (x.shape[2] * x.shape[3])
         return y, logdet.expand(x.shape[0])
 
     def inverse(self, y: torch.Tensor) -> torch.Tensor:
-        c = y.shape[1]
-        return F.conv2d(y, self.inverse_weight().view(c, c, 1, 1))
+        return F.conv2d(y, self.inverse_weight())
 
 
 class ZeroConv2d(nn.Module):
@@ -137,14 +146,16 @@ class ZeroConv2d(nn.Module):
 
     def __init__(self, in_channels: int, out_channels: int, pad_value: float = 0.0):
         super().__init__()
-        self.conv = nn.Conv2d(in_channels, out_channels, 3, padding=0)
+        self.pad_value = float(pad_value)
+        # Zero padding is done by the convolution itself; other values need an explicit pad.
+        self.conv = nn.Conv2d(in_channels, out_channels, 3, padding=1 if self.pad_value == 0.0 else 0)
         self.conv.weight.data.zero_()
         self.conv.bias.data.zero_()
         self.logs = nn.Parameter(torch.zeros(out_channels))
-        self.pad_value = float(pad_value)
 
     def forward(self, x: torch.Tensor) -> torch.Tensor:
-        x = F.pad(x, [1, 1, 1, 1], value=self.pad_value)
+        if self.pad_value != 0.0:
+            x = F.pad(x, [1, 1, 1, 1], value=self.pad_value)
         return self.conv(x) * torch.exp(self.logs * self.LOGSCALE_FACTOR).view(1, -1, 1, 1)
 
 
@@ -161,7 +172,7 @@ class CouplingNet(nn.Module):
         self.out = ZeroConv2d(hidden, out_channels, pad_value)
 
     def forward(self, x: torch.Tensor) -> torch.Tensor:
-        return self.out(F.relu(self.conv2(F.relu(self.conv1(x)))))
+        return self.out(F.relu(self.conv2(F.relu(self.conv1(x), inplace=True)), inplace=True))
 
 
 class GlowCoupling(nn.Module):

@@ -1,0 +1,54 @@
+"""Transflow learning: Bayesian updates of a flow's latent prior on a few evidence images.
+
+Gambardella, Baydin & Torr, "Transflow Learning: Repurposing Flow Models
+Without Retraining" (2019).  :mod:`.posterior` holds the maths (eq. 3-4, 7-8,
+10-11), :mod:`.interpolate` the interpolations (Fig. 3-4), :mod:`.classify`
+the few-shot classifier, :mod:`.encode` the streaming bridges to a model and
+:mod:`.diagnostics` the check for evidence far outside the model's range.
+"""
+
+from flowstudio.transflow.classify import TransflowClassifier
+from flowstudio.transflow.diagnostics import BpdReference, EvidenceCheck, check_evidence, check_latents, judge
+from flowstudio.transflow.encode import (
+    bits_per_dim,
+    bits_per_dim_from_log_prob,
+    decode_latents,
+    encode_images,
+    evidence_stats,
+    iter_batches,
+)
+from flowstudio.transflow.interpolate import interpolate_posteriors, lerp_latents, posterior_strip
+from flowstudio.transflow.posterior import (
+    DiagGaussian,
+    EvidenceStats,
+    LikelihoodSpec,
+    Posterior,
+    posterior,
+    posterior_full,
+    seeded_noise,
+)
+
+__all__ = [
+    "BpdReference",
+    "DiagGaussian",
+    "EvidenceCheck",
+    "EvidenceStats",
+    "LikelihoodSpec",
+    "Posterior",
+    "TransflowClassifier",
+    "bits_per_dim",
+    "bits_per_dim_from_log_prob",
+    "check_evidence",
+    "check_latents",
+    "decode_latents",
+    "encode_images",
+    "evidence_stats",
+    "interpolate_posteriors",
+    "iter_batches",
+    "judge",
+    "lerp_latents",
+    "posterior",
+    "posterior_full",
+    "posterior_strip",
+    "seeded_noise",
+]
