@@ -70,8 +70,10 @@ def default_card(model: ImageFlow, **fields: Any) -> dict[str, Any]:
 def atomic_write_bytes(path: Path, data: bytes) -> None:
     """Write ``data`` to ``path`` via a temporary file in the same folder, fsync and rename."""
     path = Path(path)
+    mode = path.stat().st_mode & 0o777 if path.exists() else 0o644
     fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
     try:
+        os.fchmod(fd, mode)  # mkstemp creates 0600; keep the file's mode (or rw-r--r--)
         with os.fdopen(fd, "wb") as fh:
             fh.write(data)
             fh.flush()

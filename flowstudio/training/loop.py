@@ -46,13 +46,12 @@ def dequantized_bits_per_dim(model: ImageFlow, images: torch.Tensor) -> torch.Te
 
 
 @torch.no_grad()
-def evaluate_bits_per_dim(model: ImageFlow, images: torch.Tensor, batch_size: int = 500) -> float:
-    """Mean deterministic bits/dim of uint8 ``images`` (model left in eval mode)."""
+def evaluate_bits_per_dim(model: ImageFlow, images: torch.Tensor, batch_size: int = 500) -> tuple[float, float]:
+    """Mean and standard deviation of the deterministic bits/dim of uint8 ``images`` (model left in eval mode)."""
     model.eval()
-    total = 0.0
-    for i in range(0, len(images), batch_size):
-        total += model.bits_per_dim(images[i:i + batch_size]).double().sum().item()
-    return total / max(1, len(images))
+    bpd = torch.cat([model.bits_per_dim(images[i:i + batch_size]).double().cpu()
+                     for i in range(0, len(images), batch_size)])
+    return bpd.mean().item(), bpd.std().item() if len(bpd) > 1 else 0.0
 
 
 def train(model: ImageFlow, train_images: torch.Tensor, test_images: torch.Tensor | None,
@@ -90,4 +89,5 @@ def train(model: ImageFlow, train_images: torch.Tensor, test_images: torch.Tenso
                    "lr": sched.get_last_lr()[0], "images_per_s": seen / elapsed, "elapsed_s": elapsed,
                    "eta_s": elapsed / step * (settings.steps - step)}
         if test_images is not None and (step % settings.eval_every == 0 or step == settings.steps):
-            yield {"event": "eval", "step": step, "test_bpd": evaluate_bits_per_dim(model, test_images)}
+            mean, std = evaluate_bits_per_dim(model, test_images)
+            yield {"event": "eval", "step": step, "test_bpd": mean, "test_bpd_std": std}

@@ -12,8 +12,10 @@ image gets its bits/dim, ``||eps||^2 / D`` and a flag, by one of two rules:
 * **typicality rule** (model-free fallback): under the prior ``eps ~ N(0, I)``,
   ``||eps||^2 ~ chi^2_D`` with mean ``D`` and variance ``2D``, so
   ``||eps||^2 / D`` has mean 1 and standard deviation ``sqrt(2 / D)``; flag if
-  ``| ||eps||^2 / D - 1 | > k * sqrt(2 / D)``.  Two-sided: latents too close
-  to the mode are as atypical as latents too far out.
+  ``||eps||^2 / D - 1 > k * sqrt(2 / D)``.  One-sided: a large norm means a
+  low density, i.e. an unlikely image.  Real in-distribution images usually
+  encode *inside* the typical shell (higher density than samples), and
+  flagging those would tell artists their best evidence is bad.
 
 ``k`` defaults to 4: were the statistic Gaussian, a false alarm rate of order
 1e-4 per image.
@@ -68,7 +70,7 @@ def judge(bpd: float, eps_norm_ratio: float, dim: int, reference: BpdReference |
                   f"(model's test mean {reference.mean:.3f} + {k:g} x std {reference.std:.3f})")
     else:
         z = (eps_norm_ratio - 1.0) / math.sqrt(2.0 / dim)
-        unlikely = abs(z) > k
+        unlikely = z > k
         reason = f"||eps||^2/D = {eps_norm_ratio:.3f} is {z:+.1f} std from 1 under N(0, I) (limit {k:g})"
     return EvidenceCheck(bpd=float(bpd), eps_norm_ratio=float(eps_norm_ratio), unlikely=bool(unlikely),
                          reason=reason)

@@ -1,0 +1,80 @@
+"""``flowstudio classify``: few-shot classification by posterior-predictive likelihood."""
+
+from __future__ import annotations
+
+import argparse
+import shutil
+from pathlib import Path
+
+from flowstudio.cli.common import (CliError, add_model_options, add_posterior_options, encode_set, load_set,
+                                   open_model, report_skipped, spec_from_args, write_rows)
+from flowstudio.data.images import iter_loaded_images
+from flowstudio.transflow import TransflowClassifier
+from flowstudio.transflow.encode import encode_images
+
+
+def add_parser(sub: argparse._SubParsersAction) -> None:
+    p = sub.add_parser(
+        "classify", help="sort images into classes given a few examples of each",
+        description="Few-shot classification without training: each class is a set of example images; "
+                    "a query image goes to the class whose Transflow posterior predictive gives its latent "
+                    "the highest likelihood. Prints or writes one row per query with the predicted class "
+                    "and the log-likelihood under every class.")
+    p.add_argument("queries", nargs="+", type=Path, metavar="QUERY", help="images or folders to classify")
+    p.add_argument("--class", dest="classes", action="append", default=[], metavar="NAME=PATH[,PATH...]",
+                   help="a class and its example images/folders (repeat for each class)")
+    p.add_argument("--classes-dir", type=Path, default=None, metavar="DIR",
+                   help="a folder whose subfolders are the classes (folder name = class name)")
+    p.add_argument("-o", "--out", type=Path, default=None, help="write results as CSV (or JSON if .json)")
+    p.add_argument("--copy-to", type=Path, default=None, metavar="DIR",
+                   help="copy each query file into DIR/<predicted class>/")
+    add_posterior_options(p)
+    add_model_options(p)
+    p.set_defaults(run=run)
+
+
+def parse_classes(args: argparse.Namespace) -> dict[str, list[Path]]:
+    classes: dict[str, list[Path]] = {}
+    for item in args.classes:
+        name, sep, paths = item.partition("=")
+        if not sep or not name or not paths:
+            raise CliError(f"--class {item!r}: write it as NAME=PATH[,PATH...]")
+        classes.setdefault(name, []).extend(Path(p) for p in paths.split(","))
+    if args.classes_dir:
+        if not args.classes_dir.is_dir():
+            raise CliError(f"{args.classes_dir}: --classes-dir is not a folder")
+        for sub in sorted(p for p in args.classes_dir.iterdir() if p.is_dir() and not p.name.startswith(".")):
+            classes.setdefault(sub.name, []).append(sub)
+    if len(classes) < 2:
+        raise CliError("give at least two classes (--class NAME=PATH or --classes-dir DIR)")
+    return classes
+
+
+def run(args: argparse.Namespace) -> int:
+    loaded = open_model(args)
+    model = loaded.model
+    clf = TransflowClassifier(spec_from_args(args))
+    for name, paths in parse_classes(args).items():
+        clf.add(name, encode_set(loaded, load_set(paths, loaded, f"examples for class {name!r}"), args.batch_size))
+    rows = []
+    c, h, w = model.image_shape
+    for batch in iter_loaded_images(args.queries, c, (h, w), args.batch_size):
+        report_skipped(batch.errors)
+        if not batch.paths:
+            continue
+        eps = next(encode_images(model, batch.images, batch_size=len(batch.paths)))[0]
+        labels, scores = clf.predict(eps)
+        for path, label, row in zip(batch.paths, labels, scores.tolist()):
+            rows.append({"file": str(path), "predicted": label, **dict(zip(clf.classes, row))})
+    if not rows:
+        raise CliError("no usable query images")
+    write_rows(rows, ["file", "predicted", *clf.classes], args.out)
+    if args.copy_to:
+        for row in rows:
+            dest = args.copy_to / str(row["predicted"])
+            dest.mkdir(parents=True, exist_ok=True)
+            shutil.copy2(row["file"], dest / Path(row["file"]).name)
+    counts = {name: sum(r["predicted"] == name for r in rows) for name in clf.classes}
+    print("classified " + str(len(rows)) + " images: " + ", ".join(f"{k} {v}" for k, v in counts.items()))
+    return 0
+

@@ -1,0 +1,147 @@
+"""Options and steps shared by the subcommands: the model, evidence sets, the posterior."""
+
+from __future__ import annotations
+
+import argparse
+import csv
+import io
+import json
+import os
+import sys
+from pathlib import Path
+from typing import Any
+
+import torch
+
+from flowstudio.checkpoint import CheckpointError, LoadedModel, atomic_write_bytes, file_sha256, load_checkpoint
+from flowstudio.data.images import ImageLoadError, LoadResult, load_images
+from flowstudio.devices import CHOICES, resolve_device
+from flowstudio.importers import PeerImportError, import_checkpoint
+from flowstudio.imaging import file_digest
+from flowstudio.resources import default_model_path
+from flowstudio.transflow import EvidenceStats, LikelihoodSpec, Posterior, posterior
+from flowstudio.transflow.encode import encode_images
+
+PEER_SUFFIXES = (".pt", ".pth", ".pkg", ".bin", ".ckpt")
+
+
+class CliError(Exception):
+    """A problem with the user's request; the message is shown as it is."""
+
+
+# ValueError is included because option checks in the core raise it with a
+# readable message; set FLOWSTUDIO_DEBUG=1 to see tracebacks instead.
+USER_ERRORS: tuple[type[BaseException], ...] = () if os.environ.get("FLOWSTUDIO_DEBUG") else (
+    CliError, CheckpointError, PeerImportError, ImageLoadError, FileNotFoundError, PermissionError,
+    IsADirectoryError, ValueError)
+
+
+def add_model_options(p: argparse.ArgumentParser) -> None:
+    p.add_argument("--model", "-m", type=Path, default=None,
+                   help="checkpoint: a Flow Studio .safetensors, or a peer Glow .pt/.pth/.pkg "
+                        "(imported on the fly); default: the bundled Fashion-MNIST Glow")
+    p.add_argument("--device", choices=CHOICES, default="auto",
+                   help="where the model runs: auto picks CUDA, then Apple MPS, then CPU (default: auto)")
+    p.add_argument("--batch-size", type=int, default=256, metavar="N",
+                   help="images encoded or decoded at a time; lower it if memory runs short (default: 256)")
+
+
+def add_posterior_options(p: argparse.ArgumentParser) -> None:
+    g = p.add_argument_group("posterior (Transflow)")
+    g.add_argument("--lam", type=float, default=0.5, metavar="R",
+                   help="lambda as a multiple of the number m of evidence images, lambda = R*m. "
+                        "Small R follows the evidence closely; large R stays nearer the model's "
+                        "usual images. Useful range 0.3-0.7 (default: 0.5)")
+    g.add_argument("--lam-abs", type=float, default=None, metavar="L",
+                   help="absolute lambda instead of a multiple of m")
+    g.add_argument("--covariance", choices=("isotropic", "diagonal"), default="isotropic",
+                   help="likelihood covariance: isotropic lambda*I as in the paper, or diagonal "
+                        "lambda*(per-dimension evidence variance), beyond the paper (default: isotropic)")
+    g.add_argument("--floor", type=float, default=1e-2,
+                   help="smallest per-dimension variance for --covariance diagonal (default: 0.01)")
+
+
+def spec_from_args(args: argparse.Namespace) -> LikelihoodSpec:
+    if args.lam_abs is not None:
+        return LikelihoodSpec(lam=args.lam_abs, relative=False, covariance=args.covariance, floor=args.floor)
+    return LikelihoodSpec(lam=args.lam, relative=True, covariance=args.covariance, floor=args.floor)
+
+
+def spec_params(spec: LikelihoodSpec, post: Posterior | None = None) -> dict[str, Any]:
+    out: dict[str, Any] = {"lambda": spec.lam, "lambda_relative": spec.relative, "covariance": spec.covariance}
+    if spec.covariance == "diagonal":
+        out["floor"] = spec.floor
+    if post is not None:
+        out.update(m=post.m, lambda_abs=post.lam_abs)
+    return out
+
+
+def open_model(args: argparse.Namespace) -> LoadedModel:
+    """Load ``--model`` (or the bundled default) on ``--device``."""
+    path = args.model or default_model_path()
+    device = resolve_device(args.device)
+    if not path.exists():
+        hint = "" if args.model else " (the bundled model is missing: reinstall, or pass --model)"
+        raise CliError(f"{path}: no such checkpoint{hint}")
+    if path.suffix.lower() in PEER_SUFFIXES:
+        model, card = import_checkpoint(path)
+        return LoadedModel(model.to(device).eval(), card, path, file_sha256(path))
+    return load_checkpoint(path, device)
+
+
+def model_params(loaded: LoadedModel) -> dict[str, Any]:
+    return {"model": loaded.model_id, "model_sha256": loaded.sha256}
+
+
+def load_set(paths: list[Path], loaded: LoadedModel, what: str = "images") -> LoadResult:
+    """Load image files/folders for the model; report skipped files; refuse an empty set."""
+    c, h, w = loaded.model.image_shape
+    result = load_images(paths, c, (h, w))
+    report_skipped(result.errors)
+    if len(result.paths) == 0:
+        raise CliError(f"no usable {what} in {', '.join(str(p) for p in paths)}")
+    return result
+
+
+def report_skipped(errors: list[tuple[Path, str]]) -> None:
+    for path, reason in errors:
+        print(f"skipped {path}: {reason}", file=sys.stderr)
+
+
+def set_params(result: LoadResult) -> list[dict[str, str]]:
+    """Evidence identity for saved parameters: file name and short content hash."""
+    return [{"file": p.name, "sha256": file_digest(p)} for p in result.paths]
+
+
+def encode_set(loaded: LoadedModel, result: LoadResult, batch_size: int) -> torch.Tensor:
+    """Latents ``[N, D]`` of a loaded set."""
+    parts = [eps for eps, _ in encode_images(loaded.model, result.images, batch_size=batch_size)]
+    return torch.cat(parts).cpu()
+
+
+def set_posterior(loaded: LoadedModel, result: LoadResult, spec: LikelihoodSpec,
+                  batch_size: int) -> Posterior:
+    return posterior(EvidenceStats.from_latents(encode_set(loaded, result, batch_size)), spec)
+
+
+def check_output(path: Path, suffixes: tuple[str, ...]) -> Path:
+    if path.suffix.lower() not in suffixes:
+        raise CliError(f"{path}: output must end in {' or '.join(suffixes)}")
+    if not path.parent.exists():
+        raise CliError(f"{path.parent}: output folder does not exist")
+    return path
+
+
+def write_rows(rows: list[dict[str, Any]], fields: list, out: Path | None) -> None:
+    """Results as CSV (floats to 3 decimals) on stdout or to ``out``; JSON when ``out`` ends in .json."""
+    if out is not None and out.suffix.lower() == ".json":
+        atomic_write_bytes(out, json.dumps(rows, indent=2).encode())
+        return
+    buf = io.StringIO()
+    writer = csv.DictWriter(buf, fieldnames=fields)
+    writer.writeheader()
+    writer.writerows({k: (f"{v:.3f}" if isinstance(v, float) else v) for k, v in r.items()} for r in rows)
+    if out is None:
+        print(buf.getvalue(), end="")
+    else:
+        atomic_write_bytes(out, buf.getvalue().encode())

@@ -1,0 +1,47 @@
+"""``flowstudio score``: bits/dim of images under the model, and which ones it finds very unlikely."""
+
+from __future__ import annotations
+
+import argparse
+from pathlib import Path
+
+from flowstudio.cli.common import CliError, add_model_options, open_model, report_skipped, write_rows
+from flowstudio.data.images import iter_loaded_images
+from flowstudio.transflow.diagnostics import DEFAULT_K, BpdReference, check_evidence
+
+
+def add_parser(sub: argparse._SubParsersAction) -> None:
+    p = sub.add_parser(
+        "score", help="how likely the model finds each image (bits/dim), flagging outliers",
+        description="Score images under the model: bits per dimension (lower = more typical) and a flag for "
+                    "images far outside the model's usual range, which make poor evidence (e.g. noisy "
+                    "occlusions). The range comes from the model card's test bits/dim when it has one, "
+                    "otherwise from a latent typicality test.")
+    p.add_argument("images", nargs="+", type=Path, metavar="IMAGE", help="images or folders")
+    p.add_argument("-o", "--out", type=Path, default=None, help="write CSV (or JSON if .json) instead of printing")
+    p.add_argument("-k", type=float, default=DEFAULT_K,
+                   help=f"how many standard deviations count as far outside (default: {DEFAULT_K:g})")
+    add_model_options(p)
+    p.set_defaults(run=run)
+
+
+def run(args: argparse.Namespace) -> int:
+    loaded = open_model(args)
+    model = loaded.model
+    reference = BpdReference.from_card(loaded.card)
+    c, h, w = model.image_shape
+    rows = []
+    for batch in iter_loaded_images(args.images, c, (h, w), args.batch_size):
+        report_skipped(batch.errors)
+        if not batch.paths:
+            continue
+        for path, check in zip(batch.paths, check_evidence(model, batch.images, reference, args.k, args.batch_size)):
+            rows.append({"file": str(path), "bits_per_dim": check.bpd, "eps_norm_ratio": check.eps_norm_ratio,
+                         "unlikely": check.unlikely, "reason": check.reason})
+    if not rows:
+        raise CliError("no usable images to score")
+    write_rows(rows, ["file", "bits_per_dim", "eps_norm_ratio", "unlikely", "reason"], args.out)
+    flagged = sum(r["unlikely"] for r in rows)
+    if args.out is not None:
+        print(f"wrote {args.out}: {len(rows)} images, {flagged} flagged as unlikely")
+    return 0
