@@ -4,7 +4,9 @@
   them) as uint8 ``[C, H, W]`` arrays sized for a model, with one-line
   reasons for every file that cannot be used;
 * :mod:`flowstudio.data.fashion_mnist`: Fashion-MNIST from the Debian package;
-* :mod:`flowstudio.data.digits`: scikit-learn's bundled 8 x 8 digits.
+* :mod:`flowstudio.data.digits`: scikit-learn's bundled 8 x 8 digits;
+* :mod:`flowstudio.data.portraits`: seeded synthetic 32 x 32 colour portraits
+  with known attributes (a licence-free stand-in for CelebA).
 """
 
 from flowstudio.data.digits import load_digits
@@ -22,21 +24,43 @@ from flowstudio.data.images import (
     load_image,
     load_images,
 )
+from flowstudio.data.portraits import (
+    BACKGROUNDS,
+    HAIR_COLOURS,
+    HAIR_STYLES,
+    MOUTHS,
+    SKIN_TONES,
+    PortraitAttributes,
+    attribute_labels,
+    generate_portraits,
+    render_portrait,
+    sample_attributes,
+)
 
 __all__ = [
+    "BACKGROUNDS",
     "CLASS_NAMES",
     "DEFAULT_ROOT",
+    "HAIR_COLOURS",
+    "HAIR_STYLES",
     "IMAGE_EXTENSIONS",
     "MAX_FILE_BYTES",
     "MAX_PIXELS",
     "MIN_SIDE",
+    "MOUTHS",
+    "SKIN_TONES",
     "SUPPORTED_FORMATS",
     "ImageLoadError",
     "LoadResult",
+    "PortraitAttributes",
+    "attribute_labels",
+    "generate_portraits",
     "iter_image_paths",
     "iter_loaded_images",
     "load_digits",
     "load_fashion_mnist",
     "load_image",
     "load_images",
+    "render_portrait",
+    "sample_attributes",
 ]
