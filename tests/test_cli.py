@@ -143,3 +143,15 @@ def test_bundled_model_sorts_fashion_test_images(tmp_path):
     rows = list(csv.DictReader(out.open()))
     correct = sum(truth[Path(r["file"]).name] == r["predicted"] for r in rows)
     assert correct >= 27, f"{correct}/30 correct"
+
+
+def test_evidence_streamed_in_small_batches_gives_the_same_grid(digits_model, digit_folders, tmp_path):
+    """Evidence is read and encoded batch by batch; the batch size must not change the result."""
+    outs = []
+    for batch in ("256", "2"):
+        out = tmp_path / f"b{batch}.png"
+        assert main(["sample", str(digit_folders[0]), str(digit_folders[1]), "-m", str(digits_model), "-n", "4",
+                     "--batch-size", batch, "-o", str(out)]) == 0
+        outs.append(out)
+    assert read_png_params(outs[0])["m"] == 12
+    assert np.array_equal(np.asarray(Image.open(outs[0])), np.asarray(Image.open(outs[1])))

@@ -219,3 +219,14 @@ def test_lerp_latents():
     torch.testing.assert_close(path[0], z_a)
     torch.testing.assert_close(path[-1], z_b)
     torch.testing.assert_close(path[2], (z_a + z_b) / 2)
+
+
+def test_merged_statistics_equal_statistics_of_the_union():
+    gen = torch.Generator().manual_seed(3)
+    a, b = torch.randn(4, 6, generator=gen), torch.randn(7, 6, generator=gen)
+    merged = EvidenceStats.from_latents(a).merge(EvidenceStats.from_latents(b))
+    union = EvidenceStats.from_latents(torch.cat([a, b]))
+    assert merged.count == 11
+    assert torch.allclose(merged.mean, union.mean) and torch.allclose(merged.variance, union.variance)
+    with pytest.raises(ValueError, match="dimension"):
+        merged.merge(EvidenceStats(5))

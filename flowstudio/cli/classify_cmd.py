@@ -6,8 +6,8 @@ import argparse
 import shutil
 from pathlib import Path
 
-from flowstudio.cli.common import (CliError, add_model_options, add_posterior_options, encode_set, load_set,
-                                   open_model, report_skipped, spec_from_args, write_rows)
+from flowstudio.cli.common import (CliError, add_model_options, add_posterior_options, open_model, read_evidence,
+                                   report_skipped, spec_from_args, write_rows)
 from flowstudio.data.images import iter_loaded_images
 from flowstudio.transflow import TransflowClassifier
 from flowstudio.transflow.encode import encode_images
@@ -55,7 +55,7 @@ def run(args: argparse.Namespace) -> int:
     model = loaded.model
     clf = TransflowClassifier(spec_from_args(args))
     for name, paths in parse_classes(args).items():
-        clf.add(name, encode_set(loaded, load_set(paths, loaded, f"examples for class {name!r}"), args.batch_size))
+        clf.add_stats(name, read_evidence(paths, loaded, args.batch_size, f"examples for class {name!r}").stats)
     rows = []
     c, h, w = model.image_shape
     for batch in iter_loaded_images(args.queries, c, (h, w), args.batch_size):

@@ -8,18 +8,19 @@ import io
 import json
 import os
 import sys
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
 import torch
 
 from flowstudio.checkpoint import CheckpointError, LoadedModel, atomic_write_bytes, file_sha256, load_checkpoint
-from flowstudio.data.images import ImageLoadError, LoadResult, load_images
+from flowstudio.data.images import ImageLoadError, iter_loaded_images
 from flowstudio.devices import CHOICES, resolve_device
 from flowstudio.importers import PeerImportError, import_checkpoint
 from flowstudio.imaging import file_digest
 from flowstudio.resources import default_model_path
-from flowstudio.transflow import EvidenceStats, LikelihoodSpec, Posterior, posterior
+from flowstudio.transflow import EvidenceStats, LikelihoodSpec, Posterior
 from flowstudio.transflow.encode import encode_images
 
 PEER_SUFFIXES = (".pt", ".pth", ".pkg", ".bin", ".ckpt")
@@ -93,35 +94,42 @@ def model_params(loaded: LoadedModel) -> dict[str, Any]:
     return {"model": loaded.model_id, "model_sha256": loaded.sha256}
 
 
-def load_set(paths: list[Path], loaded: LoadedModel, what: str = "images") -> LoadResult:
-    """Load image files/folders for the model; report skipped files; refuse an empty set."""
-    c, h, w = loaded.model.image_shape
-    result = load_images(paths, c, (h, w))
-    report_skipped(result.errors)
-    if len(result.paths) == 0:
+@dataclass
+class Evidence:
+    """An evidence set read for a model: latent statistics, file identities, and the first latent."""
+
+    stats: EvidenceStats
+    files: list[dict[str, str]]
+    first_latent: torch.Tensor
+
+
+def read_evidence(paths: list[Path], loaded: LoadedModel, batch_size: int, what: str = "images") -> Evidence:
+    """Load and encode image files/folders batch by batch (memory bounded by ``batch_size``).
+
+    Skipped files are reported with their reason; an empty set is refused.
+    ``files`` (name and short content hash) identifies the evidence in saved parameters.
+    """
+    model = loaded.model
+    c, h, w = model.image_shape
+    stats = EvidenceStats(model.latent_dim)
+    files: list[dict[str, str]] = []
+    first: torch.Tensor | None = None
+    for batch in iter_loaded_images(paths, c, (h, w), batch_size):
+        report_skipped(batch.errors)
+        if not batch.paths:
+            continue
+        for eps, _ in encode_images(model, batch.images, batch_size):
+            stats.update(eps)
+            first = eps[0] if first is None else first
+        files += [{"file": p.name, "sha256": file_digest(p)} for p in batch.paths]
+    if first is None:
         raise CliError(f"no usable {what} in {', '.join(str(p) for p in paths)}")
-    return result
+    return Evidence(stats, files, first)
 
 
 def report_skipped(errors: list[tuple[Path, str]]) -> None:
     for path, reason in errors:
         print(f"skipped {path}: {reason}", file=sys.stderr)
-
-
-def set_params(result: LoadResult) -> list[dict[str, str]]:
-    """Evidence identity for saved parameters: file name and short content hash."""
-    return [{"file": p.name, "sha256": file_digest(p)} for p in result.paths]
-
-
-def encode_set(loaded: LoadedModel, result: LoadResult, batch_size: int) -> torch.Tensor:
-    """Latents ``[N, D]`` of a loaded set."""
-    parts = [eps for eps, _ in encode_images(loaded.model, result.images, batch_size=batch_size)]
-    return torch.cat(parts).cpu()
-
-
-def set_posterior(loaded: LoadedModel, result: LoadResult, spec: LikelihoodSpec,
-                  batch_size: int) -> Posterior:
-    return posterior(EvidenceStats.from_latents(encode_set(loaded, result, batch_size)), spec)
 
 
 def check_output(path: Path, suffixes: tuple[str, ...]) -> Path:

@@ -7,10 +7,10 @@ from pathlib import Path
 
 import torch
 
-from flowstudio.cli.common import (add_model_options, add_posterior_options, check_output, encode_set, load_set,
-                                   model_params, open_model, set_params, set_posterior, spec_from_args,
-                                   spec_params)
+from flowstudio.cli.common import (add_model_options, add_posterior_options, check_output, model_params, open_model,
+                                   read_evidence, spec_from_args, spec_params)
 from flowstudio.imaging import make_grid, save_animation, save_png
+from flowstudio.transflow import posterior
 from flowstudio.transflow.encode import decode_latents
 from flowstudio.transflow.interpolate import lerp_latents, posterior_strip
 
@@ -49,22 +49,19 @@ def run(args: argparse.Namespace) -> int:
         raise ValueError("--steps must be at least 2 and --rows at least 1")
     loaded = open_model(args)
     model, spec = loaded.model, spec_from_args(args)
-    set_a = load_set(args.set_a, loaded, "images in --from")
-    set_b = load_set(args.set_b, loaded, "images in --to")
-    post_a = set_posterior(loaded, set_a, spec, args.batch_size)
-    post_b = set_posterior(loaded, set_b, spec, args.batch_size)
+    set_a = read_evidence(args.set_a, loaded, args.batch_size, "images in --from")
+    set_b = read_evidence(args.set_b, loaded, args.batch_size, "images in --to")
+    post_a, post_b = posterior(set_a.stats, spec), posterior(set_b.stats, spec)
     ts = torch.linspace(0, 1, args.steps)
     seeds = list(range(args.seed, args.seed + args.rows))
     eps = posterior_strip(post_a, post_b, ts, seeds, args.temperature).transpose(0, 1)  # [rows, steps, D]
     rows = list(eps)
     if args.direct:
-        z_a = encode_set(loaded, set_a, args.batch_size)[0]
-        z_b = encode_set(loaded, set_b, args.batch_size)[0]
-        rows.append(lerp_latents(z_a, z_b, ts))
+        rows.append(lerp_latents(set_a.first_latent, set_b.first_latent, ts))
     images = decode_latents(model, torch.cat(rows), args.batch_size).view(len(rows), args.steps, *model.image_shape)
     scale = args.scale or max(1, -(-96 // model.image_shape[1]))
-    params = {**model_params(loaded), "kind": "posterior_interpolation", "from": set_params(set_a),
-              "to": set_params(set_b), "from_m": post_a.m, "to_m": post_b.m, "temperature": args.temperature,
+    params = {**model_params(loaded), "kind": "posterior_interpolation", "from": set_a.files,
+              "to": set_b.files, "from_m": post_a.m, "to_m": post_b.m, "temperature": args.temperature,
               "seeds": seeds, "steps": args.steps, "direct_row": args.direct, **spec_params(spec)}
     save_png(make_grid(images.flatten(0, 1), nrow=args.steps, scale=scale), args.out, params)
     frames = [make_grid(images[:, i], nrow=1, scale=scale) for i in range(args.steps)]

@@ -7,10 +7,10 @@ from pathlib import Path
 
 import torch
 
-from flowstudio.cli.common import (add_model_options, add_posterior_options, check_output, load_set, model_params,
-                                   open_model, set_params, set_posterior, spec_from_args, spec_params)
+from flowstudio.cli.common import (add_model_options, add_posterior_options, check_output, model_params, open_model,
+                                   read_evidence, spec_from_args, spec_params)
 from flowstudio.imaging import make_grid, save_png, to_pil
-from flowstudio.transflow import DiagGaussian
+from flowstudio.transflow import DiagGaussian, posterior
 from flowstudio.transflow.encode import decode_latents
 
 
@@ -47,9 +47,9 @@ def run(args: argparse.Namespace) -> int:
     params = {**model_params(loaded), "temperature": args.temperature}
     if args.evidence:
         spec = spec_from_args(args)
-        evidence = load_set(args.evidence, loaded, "evidence images")
-        dist = set_posterior(loaded, evidence, spec, args.batch_size)
-        params.update(kind="posterior_samples", evidence=set_params(evidence), **spec_params(spec, dist))
+        evidence = read_evidence(args.evidence, loaded, args.batch_size, "evidence images")
+        dist = posterior(evidence.stats, spec)
+        params.update(kind="posterior_samples", evidence=evidence.files, **spec_params(spec, dist))
     else:
         dist = DiagGaussian(torch.zeros(model.latent_dim, dtype=torch.float64),
                             torch.ones(model.latent_dim, dtype=torch.float64))

@@ -44,6 +44,14 @@ class TransflowClassifier:
         self.stats[label].update(latents)
         return self
 
+    def add_stats(self, label: Hashable, stats: EvidenceStats) -> TransflowClassifier:
+        """Add already accumulated evidence statistics of class ``label``; returns ``self``."""
+        if label in self.stats:
+            self.stats[label].merge(stats)
+        else:
+            self.stats[label] = stats
+        return self
+
     def posteriors(self) -> dict[Hashable, Posterior]:
         """Each class's posterior under :attr:`spec`."""
         return {label: posterior(stats, self.spec) for label, stats in self.stats.items()}

@@ -74,6 +74,15 @@ class EvidenceStats:
         self.sum_sq += (z * z).sum(0)
         return self
 
+    def merge(self, other: EvidenceStats) -> EvidenceStats:
+        """Add another set's statistics (sums and counts add); returns ``self``."""
+        if other.dim != self.dim:
+            raise ValueError(f"cannot merge statistics of dimension {other.dim} into {self.dim}")
+        self.count += other.count
+        self.sum += other.sum
+        self.sum_sq += other.sum_sq
+        return self
+
     @property
     def mean(self) -> torch.Tensor:
         """``zeta_bar = (1/m) sum_i zeta_i``, shape ``[D]``."""
