@@ -16,6 +16,7 @@ from flowstudio.transflow import (
     decode_latents,
     encode_images,
     evidence_stats,
+    flag_set_outliers,
 )
 
 CONFIG = {"family": "glow", "image_shape": [1, 8, 8], "n_bits": 5, "levels": 2, "steps": 2, "hidden": 16,
@@ -117,3 +118,14 @@ def test_check_evidence_smoke(model, images):
     typical = BpdReference(mean=float(expected.mean()), std=1.0)
     assert not any(c.unlikely for c in check_evidence(model, noise, reference=typical))
     assert all(c.unlikely for c in check_evidence(model, noise, reference=BpdReference(mean=1.0, std=0.1)))
+
+
+def test_set_rule_flags_an_image_much_less_likely_than_the_rest_of_its_set():
+    bpd = torch.tensor([2.9, 3.0, 3.1, 3.0, 2.95, 3.05, 4.5])
+    checks = flag_set_outliers(check_latents(torch.zeros(7, 4), bpd, BpdReference(mean=3.5, std=0.9)))
+    assert [c.unlikely for c in checks] == [False] * 6 + [True]
+    assert "above the set's median" in checks[-1].reason
+    small = check_latents(torch.zeros(4, 4), bpd[-4:], BpdReference(mean=3.5, std=0.9))
+    assert flag_set_outliers(small) == small  # too few images to tell an outlier from the set
+    same = check_latents(torch.zeros(6, 4), torch.tensor([3.0] * 5 + [3.1]), BpdReference(mean=3.5, std=0.9))
+    assert not any(c.unlikely for c in flag_set_outliers(same))  # MAD floor: tiny differences are not outliers

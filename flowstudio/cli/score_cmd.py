@@ -7,7 +7,7 @@ from pathlib import Path
 
 from flowstudio.cli.common import CliError, add_model_options, open_model, report_skipped, write_rows
 from flowstudio.data.images import iter_loaded_images
-from flowstudio.transflow.diagnostics import DEFAULT_K, BpdReference, check_evidence
+from flowstudio.transflow.diagnostics import DEFAULT_K, BpdReference, check_evidence, flag_set_outliers
 
 
 def add_parser(sub: argparse._SubParsersAction) -> None:
@@ -16,7 +16,9 @@ def add_parser(sub: argparse._SubParsersAction) -> None:
         description="Score images under the model: bits per dimension (lower = more typical) and a flag for "
                     "images far outside the model's usual range, which make poor evidence (e.g. noisy "
                     "occlusions). The range comes from the model card's test bits/dim when it has one, "
-                    "otherwise from a latent typicality test.")
+                    "otherwise from a latent typicality test. Each IMAGE argument (a file or a folder) is "
+                    "also a set: an image much less likely than the rest of its set (5 or more images) is "
+                    "flagged too.")
     p.add_argument("images", nargs="+", type=Path, metavar="IMAGE", help="images or folders")
     p.add_argument("-o", "--out", type=Path, default=None, help="write CSV (or JSON if .json) instead of printing")
     p.add_argument("-k", type=float, default=DEFAULT_K,
@@ -31,11 +33,14 @@ def run(args: argparse.Namespace) -> int:
     reference = BpdReference.from_card(loaded.card)
     c, h, w = model.image_shape
     rows = []
-    for batch in iter_loaded_images(args.images, c, (h, w), args.batch_size):
-        report_skipped(batch.errors)
-        if not batch.paths:
-            continue
-        for path, check in zip(batch.paths, check_evidence(model, batch.images, reference, args.k, args.batch_size)):
+    for image_set in args.images:
+        paths, checks = [], []
+        for batch in iter_loaded_images([image_set], c, (h, w), args.batch_size):
+            report_skipped(batch.errors)
+            if batch.paths:
+                paths += batch.paths
+                checks += check_evidence(model, batch.images, reference, args.k, args.batch_size)
+        for path, check in zip(paths, flag_set_outliers(checks)):
             rows.append({"file": str(path), "bits_per_dim": check.bpd, "eps_norm_ratio": check.eps_norm_ratio,
                          "unlikely": check.unlikely, "reason": check.reason})
     if not rows:

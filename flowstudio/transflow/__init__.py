@@ -8,7 +8,8 @@ the few-shot classifier, :mod:`.encode` the streaming bridges to a model and
 """
 
 from flowstudio.transflow.classify import TransflowClassifier
-from flowstudio.transflow.diagnostics import BpdReference, EvidenceCheck, check_evidence, check_latents, judge
+from flowstudio.transflow.diagnostics import (BpdReference, EvidenceCheck, check_evidence, check_latents,
+                                            flag_set_outliers, judge)
 from flowstudio.transflow.encode import (
     bits_per_dim,
     bits_per_dim_from_log_prob,
@@ -43,6 +44,7 @@ __all__ = [
     "decode_latents",
     "encode_images",
     "evidence_stats",
+    "flag_set_outliers",
     "interpolate_posteriors",
     "iter_batches",
     "judge",
