@@ -16,6 +16,7 @@ from __future__ import annotations
 import argparse
 import statistics
 import time
+import warnings
 
 import torch
 
@@ -24,6 +25,8 @@ from flowstudio.models import build_model
 
 def normflows_glow(shape: tuple[int, int, int], levels: int, steps: int, hidden: int):
     import normflows as nf
+
+    warnings.filterwarnings("ignore", message=".*torch.lu is deprecated")  # inside normflows' LU 1x1 conv
 
     c, h, w = shape
     q0, merges, flows = [], [], []

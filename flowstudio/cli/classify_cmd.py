@@ -19,7 +19,9 @@ def add_parser(sub: argparse._SubParsersAction) -> None:
         description="Few-shot classification without training: each class is a set of example images; "
                     "a query image goes to the class whose Transflow posterior predictive gives its latent "
                     "the highest likelihood. Prints or writes one row per query with the predicted class "
-                    "and the log-likelihood under every class.")
+                    "and the log-likelihood under every class. With --covariance diagonal, give an absolute "
+                    "lambda (e.g. --lam-abs 1): a lambda relative to m scales each class's own spread with "
+                    "its number of examples, which favours the tightest class.")
     p.add_argument("queries", nargs="+", type=Path, metavar="QUERY", help="images or folders to classify")
     p.add_argument("--class", dest="classes", action="append", default=[], metavar="NAME=PATH[,PATH...]",
                    help="a class and its example images/folders (repeat for each class)")

@@ -30,7 +30,7 @@ def add_parser(sub: argparse._SubParsersAction) -> None:
     p.add_argument("--steps", type=int, default=9, help="images along the strip, ends included (default: 9)")
     p.add_argument("--rows", type=int, default=1, help="rows with different seeds (default: 1)")
     p.add_argument("--seed", type=int, default=0, help="seed of the first row (default: 0)")
-    p.add_argument("--temperature", "-t", type=float, default=0.8, help="sample spread (default: 0.8)")
+    p.add_argument("--temperature", "-t", type=float, default=0.7, help="sample spread (default: 0.7)")
     p.add_argument("--direct", action="store_true", help="add a row of direct latent interpolation")
     p.add_argument("--gif", type=Path, default=None, help="also write an animation (.gif or .webp)")
     p.add_argument("--frames-dir", type=Path, default=None, metavar="DIR",

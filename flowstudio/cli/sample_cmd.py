@@ -25,8 +25,8 @@ def add_parser(sub: argparse._SubParsersAction) -> None:
     p.add_argument("-o", "--out", type=Path, required=True, help="output PNG grid")
     p.add_argument("-n", "--count", type=int, default=16, help="number of samples (default: 16)")
     p.add_argument("--seed", type=int, default=0, help="seed of the first cell (default: 0)")
-    p.add_argument("--temperature", "-t", type=float, default=0.8,
-                   help="spread of the samples: 1 = full posterior, lower = cleaner, less varied (default: 0.8)")
+    p.add_argument("--temperature", "-t", type=float, default=0.7,
+                   help="spread of the samples: 1 = full posterior, lower = cleaner, less varied (default: 0.7)")
     p.add_argument("--nrow", type=int, default=None, help="cells per row (default: square-ish)")
     p.add_argument("--scale", type=int, default=None,
                    help="enlarge each pixel this many times (default: so cells are at least 96 px)")
