@@ -7,6 +7,9 @@ header.  The header's string metadata holds
 * ``flowstudio.config``: the model config (JSON) that :func:`build_model` reads,
 * ``flowstudio.card``: the model card (JSON): family, architecture, image
   shape, n_bits, training data, test bits/dim, steps, licence note, ...
+* ``flowstudio.extra`` (optional): JSON that belongs with the ``extra/``
+  tensors, e.g. the step counters and optimiser hyper-parameters of a
+  resumable training checkpoint.
 
 Files are written atomically (temporary file, fsync, rename), so a crash
 mid-write leaves any previous checkpoint at that path intact.
@@ -90,8 +93,9 @@ def atomic_write_bytes(path: Path, data: bytes) -> None:
 
 
 def save_checkpoint(model: ImageFlow, path: str | os.PathLike, card: dict[str, Any] | None = None,
-                    extra_tensors: dict[str, torch.Tensor] | None = None) -> Path:
-    """Save ``model`` (and optional extra tensors, e.g. optimiser state) to ``path`` atomically."""
+                    extra_tensors: dict[str, torch.Tensor] | None = None,
+                    extra_metadata: dict[str, Any] | None = None) -> Path:
+    """Save ``model`` (and optional extra tensors and JSON, e.g. optimiser state) to ``path`` atomically."""
     path = Path(path)
     card = card if card is not None else default_card(model)
     tensors = {k: v.detach().cpu().contiguous() for k, v in model.state_dict().items()}
@@ -102,12 +106,32 @@ def save_checkpoint(model: ImageFlow, path: str | os.PathLike, card: dict[str, A
         "flowstudio.config": json.dumps(model.config, sort_keys=True),
         "flowstudio.card": json.dumps(card, sort_keys=True),
     }
+    if extra_metadata is not None:
+        metadata["flowstudio.extra"] = json.dumps(extra_metadata, sort_keys=True)
     atomic_write_bytes(path, save(tensors, metadata=metadata))
     return path
 
 
 def read_metadata(path: str | os.PathLike) -> tuple[dict[str, Any], dict[str, Any]]:
     """Read ``(config, card)`` from the header only (no tensor data is loaded)."""
+    meta = _header_metadata(path)
+    try:
+        return json.loads(meta["flowstudio.config"]), json.loads(meta.get("flowstudio.card", "{}"))
+    except json.JSONDecodeError as exc:
+        raise CheckpointError(f"{Path(path).name}: corrupt metadata ({exc})") from None
+
+
+def read_extra_metadata(path: str | os.PathLike) -> dict[str, Any] | None:
+    """The ``extra_metadata`` stored by :func:`save_checkpoint`, or ``None`` when there is none."""
+    text = _header_metadata(path).get("flowstudio.extra")
+    try:
+        return None if text is None else json.loads(text)
+    except json.JSONDecodeError as exc:
+        raise CheckpointError(f"{Path(path).name}: corrupt extra metadata ({exc})") from None
+
+
+def _header_metadata(path: str | os.PathLike) -> dict[str, str]:
+    """A Flow Studio checkpoint's header metadata, checked for format; raises :class:`CheckpointError`."""
     path = Path(path)
     if not path.is_file():
         raise CheckpointError(f"{path}: no such checkpoint file")
@@ -122,10 +146,7 @@ def read_metadata(path: str | os.PathLike) -> tuple[dict[str, Any], dict[str, An
     if meta.get("flowstudio.format") != FORMAT_VERSION:
         raise CheckpointError(f"{path.name}: checkpoint format {meta.get('flowstudio.format')!r} "
                               f"is not supported (this version reads {FORMAT_VERSION!r})")
-    try:
-        return json.loads(meta["flowstudio.config"]), json.loads(meta.get("flowstudio.card", "{}"))
-    except json.JSONDecodeError as exc:
-        raise CheckpointError(f"{path.name}: corrupt metadata ({exc})") from None
+    return meta
 
 
 def file_sha256(path: str | os.PathLike) -> str:

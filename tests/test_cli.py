@@ -22,7 +22,7 @@ FASHION = Path("/usr/share/datasets/fashion-mnist")
 @pytest.fixture(scope="module")
 def digits_model(tmp_path_factory) -> Path:
     out = tmp_path_factory.mktemp("model") / "digits.safetensors"
-    status = main(["train", "--data", "digits", "--family", "glow", "--arch", "levels=2", "--arch", "steps=2",
+    status = main(["train", "--data", "digits", "--run-dir", str(out.parent / "run"), "--family", "glow", "--arch", "levels=2", "--arch", "steps=2",
                    "--arch", "hidden=16", "--arch", "n_bits=5", "--steps", "30", "--warmup", "5",
                    "--eval-every", "30", "--batch-size", "32", "-o", str(out)])
     assert status == 0

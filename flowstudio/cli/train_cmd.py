@@ -1,52 +1,159 @@
-"""``flowstudio train``: train a NICE, RealNVP or Glow on a data set and save a checkpoint."""
+"""``flowstudio train``: train a NICE, RealNVP or Glow on a data set, in a resumable run folder.
+
+This module turns options into a :class:`~flowstudio.training.engine.TrainJob`,
+prepares the run folder, and renders the engine's events: one JSON object per
+line on stdout with ``--json`` (then commands ``pause``/``resume``/``cancel``
+are also read from stdin, which is how the desktop app steers a training
+process), or short progress lines on stderr.  Under ``torchrun`` every
+process runs this command; only rank 0 writes files and prints.
+"""
 
 from __future__ import annotations
 
 import argparse
+import datetime
 import json
+import os
 import shlex
 import sys
 import time
 from pathlib import Path
 from typing import Any
 
-import numpy as np
 import torch
 
-from flowstudio.checkpoint import default_card, save_checkpoint
-from flowstudio.cli.common import CliError, check_output, report_skipped
-from flowstudio.data import load_digits, load_fashion_mnist, load_images
+from flowstudio import __version__
+from flowstudio.checkpoint import atomic_write_bytes
+from flowstudio.cli.common import USER_ERRORS, CliError, check_output
 from flowstudio.devices import CHOICES, resolve_device
-from flowstudio.models import FAMILIES, build_model
-from flowstudio.training import TrainSettings, train
+from flowstudio.models import FAMILIES
+from flowstudio.training.control import Control, cancel_on_signals, listen
+from flowstudio.training.datasets import BUILTIN, DEFAULT_PORTRAITS, FOLDER_SIDE, load_training_data
+from flowstudio.training.distributed import Cluster, from_environment
+from flowstudio.training.engine import TrainJob, amp_enabled, train
+from flowstudio.training.events import describe, make_event, to_json_line
+from flowstudio.training.presets import (PRESET_NAMES, Preset, epoch_seconds, get_preset, measure_step_seconds,
+                                         parameter_count, preset_config)
+from flowstudio.training.run_dir import RunDir
+from flowstudio.training.settings import LR_DECAYS, TrainSettings
 
-BUILTIN_DATA = ("fashion-mnist", "digits")
+NAN_HOOK_ENV = "FLOWSTUDIO_INJECT_NAN_AT_STEP"
+"""Test hook: comma-separated steps whose loss is made NaN (exercises the NaN guard end to end)."""
+
+RESUME_OPTIONS = {"steps", "device", "json", "out"}
+"""Options that may accompany --resume; everything else comes from the run's run.json."""
+
+PROGRESS_EVERY_S = 5.0
+"""Human-readable step lines are printed at most this often."""
+
+EXIT_FAILED, EXIT_CANCELLED = 1, 130
+
+DESCRIPTION = """\
+Train a normalizing flow (Glow, RealNVP or NICE) by maximum likelihood and
+save it as a Flow Studio model that every other command can use (-m).
+
+Pick the data (--data), a family (--family) and a size preset (--preset
+small|medium|large); every setting of the preset can be overridden. Add
+--estimate to measure how long one pass over the data takes with each preset
+on this machine, without training.
+
+Everything goes into a run folder (--run-dir, default runs/NAME):
+  run.json                 the settings, data and architecture
+  events.jsonl             progress events, one JSON object per line
+  checkpoint.safetensors   the latest resumable state (every --checkpoint-every steps)
+  samples/step_NNNNNN.png  sample grids from fixed noise (every --sample-every steps)
+  model.safetensors        the final model with its model card
+Press Ctrl-C to stop cleanly (a checkpoint is written); continue later with
+--resume RUN_DIR, which picks up exactly where the run stopped.
+
+examples:
+  flowstudio train --data digits --preset small --estimate
+  flowstudio train --data digits --family glow --steps 2000 -o digits.safetensors
+  flowstudio train --data my_faces/ --image-size 32 --preset medium --arch hidden=96
+  flowstudio train --resume runs/glow-digits
+  torchrun --nproc_per_node 4 -m flowstudio train --data fashion-mnist --preset large
+"""
 
 
 def add_parser(sub: argparse._SubParsersAction) -> None:
-    p = sub.add_parser(
-        "train", help="train a flow (NICE, RealNVP, Glow) on images and save a checkpoint",
-        description="Train a flow by maximum likelihood on Fashion-MNIST, scikit-learn's digits, or a folder "
-                    "of images, and save a .safetensors checkpoint with its model card (test bits/dim, "
-                    "steps, wall time). Progress is printed as it goes (--json: one JSON event per line).")
-    p.add_argument("--data", required=True, metavar="SOURCE",
-                   help="fashion-mnist, digits, or a folder of images")
-    p.add_argument("--family", choices=sorted(FAMILIES), default="glow", help="flow family (default: glow)")
-    p.add_argument("--arch", action="append", default=[], metavar="KEY=VALUE",
-                   help="architecture setting, e.g. levels=2 steps=8 hidden=96 coupling=affine n_bits=8 "
-                        "(repeatable; see the family's DEFAULTS)")
-    p.add_argument("--image-size", type=int, default=None, help="side in pixels for folder data (default: 32)")
-    p.add_argument("--channels", type=int, choices=(1, 3), default=3, help="channels for folder data (default: 3)")
-    p.add_argument("--steps", type=int, default=1000, help="optimisation steps (default: 1000)")
-    p.add_argument("--batch-size", type=int, default=64, help="images per step (default: 64)")
-    p.add_argument("--lr", type=float, default=1e-3, help="peak learning rate (default: 1e-3)")
-    p.add_argument("--warmup", type=int, default=200, help="linear warm-up steps (default: 200)")
-    p.add_argument("--eval-every", type=int, default=1000, help="held-out bits/dim every N steps (default: 1000)")
-    p.add_argument("--seed", type=int, default=0, help="seed for weights and data order (default: 0)")
-    p.add_argument("--name", default=None, help="model name for the card (default: output file stem)")
-    p.add_argument("--device", choices=CHOICES, default="auto", help="where to train (default: auto)")
-    p.add_argument("--json", action="store_true", help="print progress as JSON lines")
-    p.add_argument("-o", "--out", type=Path, required=True, help="output .safetensors checkpoint")
+    d = TrainSettings()  # the defaults shown in the help are the engine's own
+    p = sub.add_parser("train", help="train a Glow, RealNVP or NICE model on a data set or image folder",
+                       description=DESCRIPTION, formatter_class=argparse.RawDescriptionHelpFormatter)
+    what = p.add_argument_group("what to train")
+    what.add_argument("--data", metavar="SOURCE",
+                      help=f"{', '.join(BUILTIN)}, or a folder of images (searched recursively; "
+                           "unreadable files are skipped with a warning)")
+    what.add_argument("--family", choices=sorted(FAMILIES), default=None, help="flow family (default: glow)")
+    what.add_argument("--preset", choices=PRESET_NAMES, default=None,
+                      help="model size, with a batch size, learning rate and number of steps that suit it: "
+                           "small trains in minutes, large gives the best models (default: small)")
+    what.add_argument("--arch", action="append", default=[], metavar="KEY=VALUE",
+                      help="override one architecture setting, e.g. levels=3, steps=8, hidden=96, "
+                           "coupling=additive (repeatable; see --estimate for the preset values)")
+    what.add_argument("--n-bits", type=int, default=None, metavar="N",
+                      help="bits per pixel the model sees; fewer bits are easier to model (default: 5)")
+    what.add_argument("--image-size", type=int, default=None, metavar="PX",
+                      help=f"side of the square images for folders (default: {FOLDER_SIDE}) and digits "
+                           "(default: 8)")
+    what.add_argument("--channels", type=int, choices=(1, 3), default=None,
+                      help="1 = grey, 3 = colour, for folders (default: 3)")
+    what.add_argument("--max-images", type=int, default=None, metavar="N",
+                      help=f"use at most N images (for portraits: how many to generate, "
+                           f"default {DEFAULT_PORTRAITS})")
+
+    hyper = p.add_argument_group("optimisation", "--steps, --batch-size and --lr default to the preset's "
+                                                   "(see --estimate)")
+    hyper.add_argument("--steps", type=int, default=None, help="optimiser steps in total")
+    hyper.add_argument("--batch-size", type=int, default=None, metavar="N", help="images per step")
+    hyper.add_argument("--lr", type=float, default=None, help="peak learning rate (Adam)")
+    hyper.add_argument("--warmup", type=int, default=None, metavar="STEPS",
+                       help=f"linear learning-rate warm-up (default: {d.warmup_steps})")
+    hyper.add_argument("--lr-decay", choices=LR_DECAYS, default=None,
+                       help="after warm-up: keep the learning rate, or decay it to 0 by the last step "
+                            f"(default: {d.lr_decay})")
+    hyper.add_argument("--grad-clip", type=float, default=None, metavar="NORM",
+                       help=f"clip the gradient norm to this (default: {d.grad_clip:g})")
+    hyper.add_argument("--init-batch-size", type=int, default=None, metavar="N",
+                       help=f"images for the data-dependent ActNorm initialisation (default: {d.init_batch_size})")
+    hyper.add_argument("--seed", type=int, default=None,
+                       help=f"seed for the weights, the held-out split, data order and noise (default: {d.seed})")
+    hyper.add_argument("--amp", action=argparse.BooleanOptionalAction, default=None,
+                       help="bf16 mixed precision (default: on for CUDA GPUs that support it; never on CPU)")
+    hyper.add_argument("--max-rollbacks", type=int, default=None, metavar="N",
+                       help="when the loss becomes NaN the run rolls back and halves the learning rate; "
+                            f"give up after N rollbacks in a row (default: {d.max_rollbacks})")
+    hyper.add_argument("--guard-every", type=int, default=None, metavar="STEPS",
+                       help=f"refresh the in-memory last-good state every STEPS good steps (default: {d.guard_every})")
+
+    watch = p.add_argument_group("monitoring and checkpoints")
+    watch.add_argument("--eval-every", type=int, default=None, metavar="STEPS",
+                       help=f"held-out bits/dim every STEPS steps and at the end (default: {d.eval_every})")
+    watch.add_argument("--log-every", type=int, default=None, metavar="STEPS",
+                       help=f"a progress event every STEPS steps (default: {d.log_every})")
+    watch.add_argument("--sample-every", type=int, default=None, metavar="STEPS",
+                       help=f"a sample grid every STEPS steps and at the end; 0 = never (default: {d.sample_every})")
+    watch.add_argument("--sample-count", type=int, default=None, metavar="N", help=f"images per grid (default: {d.sample_count})")
+    watch.add_argument("--sample-temperature", type=float, default=None, metavar="T",
+                       help=f"noise scale of the grids; below 1 gives cleaner images (default: {d.sample_temperature:g})")
+    watch.add_argument("--checkpoint-every", type=int, default=None, metavar="STEPS",
+                       help=f"write the resumable checkpoint every STEPS steps (default: {d.checkpoint_every})")
+
+    out = p.add_argument_group("run folder and output")
+    out.add_argument("--name", default=None, help="model name for its card and the run folder "
+                                                  "(default: the -o file name, else FAMILY-DATA)")
+    out.add_argument("--run-dir", type=Path, default=None, metavar="DIR",
+                     help="run folder (default: runs/NAME, or runs/NAME-2, ... if taken)")
+    out.add_argument("-o", "--out", type=Path, default=None, help="also copy the final model to this .safetensors")
+    out.add_argument("--resume", type=Path, default=None, metavar="RUN_DIR",
+                     help="continue a stopped or crashed run from its last checkpoint, with its saved settings "
+                          "(only --steps, --device, --json and -o may be given too)")
+    out.add_argument("--estimate", action="store_true",
+                     help="measure the time per epoch of every preset on this device, print it, and exit")
+    out.add_argument("--device", choices=CHOICES, default="auto",
+                     help="auto picks CUDA, then Apple MPS, then CPU (default: auto)")
+    out.add_argument("--json", action="store_true",
+                     help="machine mode: one JSON event per line on stdout, and the commands pause, resume "
+                          "and cancel read from stdin, one per line")
     p.set_defaults(run=run)
 
 
@@ -54,7 +161,7 @@ def parse_arch(items: list[str]) -> dict[str, Any]:
     arch: dict[str, Any] = {}
     for item in items:
         key, sep, value = item.partition("=")
-        if not sep:
+        if not sep or not key:
             raise CliError(f"--arch {item!r}: write it as KEY=VALUE")
         try:
             arch[key] = json.loads(value)
@@ -63,56 +170,216 @@ def parse_arch(items: list[str]) -> dict[str, Any]:
     return arch
 
 
-def load_data(args: argparse.Namespace) -> tuple[torch.Tensor, torch.Tensor, str]:
-    """``(train uint8, held-out uint8, description)``; folders and digits hold out 10% by seed."""
-    if args.data == "fashion-mnist":
-        (tr, _), (te, _) = load_fashion_mnist("train"), load_fashion_mnist("test")
-        return torch.from_numpy(tr), torch.from_numpy(te), "Fashion-MNIST train (60,000; test split held out)"
-    if args.data == "digits":
-        images, _ = load_digits(size=args.image_size or 8)
-        desc = "scikit-learn digits (1,797; 10% held out)"
-    else:
-        folder = Path(args.data)
-        if not folder.is_dir():
-            raise CliError(f"--data {args.data!r}: not a folder, and not one of {', '.join(BUILTIN_DATA)}")
-        side = args.image_size or 32
-        result = load_images([folder], args.channels, (side, side))
-        report_skipped(result.errors)
-        images = result.images
-        desc = f"{len(images)} images from {folder.name} ({side}x{side}, 10% held out)"
-    if len(images) < 20:
-        raise CliError(f"only {len(images)} usable images: at least 20 are needed to train")
-    order = np.random.default_rng(args.seed).permutation(len(images))
-    n_test = max(1, len(images) // 10)
-    t = torch.from_numpy(images[order])
-    return t[n_test:], t[:n_test], desc
-
-
 def run(args: argparse.Namespace) -> int:
-    check_output(args.out, (".safetensors",))
-    device = resolve_device(args.device)
-    train_images, test_images, data_desc = load_data(args)
-    c, h, w = train_images.shape[1:]
-    config = {"family": args.family, "image_shape": [c, h, w], "seed": args.seed, **parse_arch(args.arch)}
-    model = build_model(config).to(device)
-    settings = TrainSettings(steps=args.steps, batch_size=args.batch_size, lr=args.lr, warmup_steps=args.warmup,
-                             eval_every=args.eval_every, seed=args.seed)
-    t0 = time.perf_counter()
+    try:
+        return _run(args)
+    except USER_ERRORS as exc:
+        if args.json:  # the runner shows this event; main() prints the one line on stderr
+            print(to_json_line(make_event("error", message=str(exc))), flush=True)
+        raise
+
+
+def _run(args: argparse.Namespace) -> int:
+    if args.out is not None:
+        check_output(args.out, (".safetensors",))
+    if args.estimate:
+        job, _ = _new_job(args)
+        _print_estimates(args, job)
+        return 0
+    cluster, device = from_environment(resolve_device(args.device))
+    try:
+        if args.resume is not None:
+            job, data_source = _resumed_job(args)
+            run_dir = RunDir(args.resume)
+        else:
+            job, data_source = _new_job(args)
+            run_dir = _claim_run_dir(args.run_dir, job.name, cluster)
+        if cluster.is_main:
+            run_dir.prepare()
+            _write_run_info(run_dir, job, data_source, device, cluster)
+        return _drive(job, run_dir, device, cluster, args)
+    finally:
+        cluster.close()
+
+
+# -- building the job ------------------------------------------------------------------
+def _new_job(args: argparse.Namespace) -> tuple[TrainJob, dict[str, Any]]:
+    """The job the options describe (a preset, overridden), and where its data came from."""
+    if args.data is None:
+        raise CliError("say what to train on with --data (or continue a run with --resume RUN_DIR)")
+    seed = _pick(args.seed, 0)
+    source = {"source": args.data, "image_size": args.image_size, "channels": args.channels,
+              "max_images": args.max_images, "seed": seed}  # load_training_data's arguments, kept in run.json
+    data = load_training_data(**source)
+    family, preset_name = _pick(args.family, "glow"), _pick(args.preset, "small")
+    preset = get_preset(family, preset_name)
+    overrides = parse_arch(args.arch)
+    if args.n_bits is not None:
+        overrides["n_bits"] = args.n_bits
+    config = preset_config(family, preset_name, data.image_shape, {**overrides, "seed": seed})
+    settings = _settings(args, preset, seed)
+    if settings.batch_size > len(data.train):
+        data.warnings.append(f"batch size lowered from {settings.batch_size} to {len(data.train)}, "
+                             "the number of training images")
+        settings.batch_size = len(data.train)
+    name = args.name or (args.out.stem if args.out else f"{family}-{_data_name(args.data)}")
+    job = TrainJob(config, data, settings, preset_name, name, "flowstudio " + shlex.join(args.argv))
+    return job, source
+
+
+def _settings(args: argparse.Namespace, preset: Preset, seed: int) -> TrainSettings:
+    """Options given on the command line, else the preset's values, else :class:`TrainSettings` defaults."""
+    given = {"steps": _pick(args.steps, preset.steps), "batch_size": _pick(args.batch_size, preset.batch_size),
+             "lr": _pick(args.lr, preset.lr), "warmup_steps": args.warmup, "lr_decay": args.lr_decay,
+             "grad_clip": args.grad_clip, "init_batch_size": args.init_batch_size, "eval_every": args.eval_every,
+             "log_every": args.log_every, "sample_every": args.sample_every, "sample_count": args.sample_count,
+             "sample_temperature": args.sample_temperature, "checkpoint_every": args.checkpoint_every,
+             "guard_every": args.guard_every, "max_rollbacks": args.max_rollbacks, "seed": seed, "amp": args.amp}
+    hook = os.environ.get(NAN_HOOK_ENV, "").strip()
+    if hook:
+        given["debug_nan_steps"] = tuple(int(s) for s in hook.split(","))
+    return TrainSettings(**{k: v for k, v in given.items() if v is not None})
+
+
+def _pick(value: Any, default: Any) -> Any:
+    return default if value is None else value
+
+
+def _data_name(source: str) -> str:
+    return source if source in BUILTIN else Path(source).resolve().name
+
+
+def _claim_run_dir(requested: Path | None, name: str, cluster: Cluster) -> RunDir | None:
+    if not cluster.is_main:
+        return None  # only rank 0 writes
+    if requested is None:
+        return RunDir.claim(name)
+    run_dir = RunDir(requested)
+    if run_dir.run_json.exists():
+        raise CliError(f"{requested} already holds a run: continue it with --resume {requested}, "
+                       "or choose another --run-dir")
+    return run_dir
+
+
+def _resumed_job(args: argparse.Namespace) -> tuple[TrainJob, dict[str, Any]]:
+    """The job saved in the run folder ``--resume`` names (with a new ``--steps`` if given)."""
+    extra = sorted(k for k, v in vars(args).items()
+                   if k not in RESUME_OPTIONS | {"resume", "run", "argv", "command"} and v not in (None, False, []))
+    if extra:
+        names = ", ".join("--" + k.replace("_", "-") for k in extra)
+        raise CliError(f"--resume continues with the run's saved settings; {names} cannot be changed "
+                       "(only --steps, --device, --json and -o can be given)")
+    info = RunDir(args.resume).read_info()
+    source = info["data"]["source"]
+    data = load_training_data(**source)
+    settings = TrainSettings.from_json(info["settings"])
+    recipe = info["recipe"]
+    if args.steps is not None and args.steps != settings.steps:
+        settings.steps = args.steps
+        recipe += f" --steps {args.steps}"
+    if data.digest() != info["data"]["digest"]:
+        data.warnings.append(f"the data differs from when the run started ({source['source']} changed): "
+                             "training continues, but not as an exact continuation")
+    job = TrainJob(info["config"], data, settings, info.get("preset"), info["name"], recipe)
+    return job, source
+
+
+def _write_run_info(run_dir: RunDir, job: TrainJob, source: dict[str, Any], device: torch.device,
+                    cluster: Cluster) -> None:
+    data = job.data
+    run_dir.write_info({
+        "format": 1, "name": job.name, "recipe": job.recipe, "flowstudio_version": __version__,
+        "torch_version": torch.__version__, "written": datetime.datetime.now().astimezone().isoformat(),
+        "device": str(device), "world_size": cluster.world_size, "preset": job.preset,
+        "config": job.config, "settings": job.settings.to_json(),
+        "data": {"source": source, "description": data.description, "licence": data.licence,
+                 "image_shape": data.image_shape, "n_train": len(data.train), "n_test": len(data.test),
+                 "digest": data.digest()}})
+
+
+# -- running and reporting -------------------------------------------------------------------
+def _drive(job: TrainJob, run_dir: RunDir | None, device: torch.device, cluster: Cluster,
+           args: argparse.Namespace) -> int:
+    """Run the engine, render its events, and turn the last one into an exit status."""
+    control = Control()
+    if args.json and cluster.is_main:
+        listen(control, sys.stdin)
+    show = _Printer(args.json, control) if cluster.is_main else None
     last: dict[str, Any] = {}
-    for event in train(model, train_images, test_images, settings):
-        if args.json:
-            print(json.dumps(event), flush=True)
-        elif event["event"] == "step" and event["step"] % 100 == 0:
-            print(f"step {event['step']}/{args.steps}  loss {event['loss_bpd']:.3f} bits/dim  "
-                  f"{event['images_per_s']:.0f} img/s  eta {event['eta_s'] / 60:.1f} min", file=sys.stderr)
-        elif event["event"] == "eval":
+    with cancel_on_signals(control):
+        for event in train(job, run_dir, device, control, cluster, resume=args.resume is not None):
             last = event
-            print(f"step {event['step']}: held-out {event['test_bpd']:.3f} bits/dim", file=sys.stderr)
-    card = default_card(model, name=args.name or args.out.stem, training_data=data_desc,
-                        test_bits_per_dim=last.get("test_bpd"), test_bits_per_dim_std=last.get("test_bpd_std"),
-                        steps=args.steps, wall_time_s=round(time.perf_counter() - t0, 1), device=str(device),
-                        licence="weights trained by Flow Studio; data licence as the data set's",
-                        recipe="flowstudio " + shlex.join(args.argv))
-    save_checkpoint(model.cpu(), args.out, card)
-    print(f"wrote {args.out}: held-out {last.get('test_bpd', float('nan')):.3f} bits/dim after {args.steps} steps")
+            if show is not None:
+                show(event)
+    if not cluster.is_main:
+        return EXIT_CANCELLED if last.get("event") == "cancelled" else 0
+    kind = last.get("event")
+    if kind == "error":
+        print(f"flowstudio train: error: {last['message']}", file=sys.stderr)
+        return EXIT_FAILED
+    if kind == "cancelled":
+        return EXIT_CANCELLED
+    if args.out is not None:
+        atomic_write_bytes(args.out, run_dir.model.read_bytes())
+        if not args.json:
+            print(f"wrote {args.out}")
     return 0
+
+
+class _Printer:
+    """Events to stdout as JSON lines, or to stderr as short lines (step lines at most every few seconds)."""
+
+    def __init__(self, as_json: bool, control: Control):
+        self.as_json, self.control = as_json, control
+        self.last_step_line = 0.0
+        self.broken = False
+
+    def __call__(self, event: dict[str, Any]) -> None:
+        if self.as_json:
+            self._json(event)
+            return
+        if event["event"] == "step":
+            if time.monotonic() - self.last_step_line < PROGRESS_EVERY_S:
+                return
+            self.last_step_line = time.monotonic()
+        line = describe(event)
+        if line is not None:
+            print(line, file=sys.stderr, flush=True)
+
+    def _json(self, event: dict[str, Any]) -> None:
+        if self.broken:
+            return
+        try:
+            print(to_json_line(event), flush=True)
+        except BrokenPipeError:  # the reader went away: stop cleanly, keeping a checkpoint
+            self.broken = True
+            self.control.cancel()
+
+
+def _print_estimates(args: argparse.Namespace, job: TrainJob) -> None:
+    """Measured time per epoch of each preset of the family (and of the job, if options changed it)."""
+    device = resolve_device(args.device)
+    amp = amp_enabled(job.settings.amp, device)
+    family, shape, n = job.config["family"], job.data.image_shape, len(job.data.train)
+    rows = [(name, preset_config(family, name, shape, {}), get_preset(family, name).batch_size)
+            for name in PRESET_NAMES]
+    customised = bool(args.arch or args.n_bits is not None or args.batch_size is not None)
+    if customised:
+        rows.append(("yours", job.config, job.settings.batch_size))
+    if not args.json:
+        print(f"time per epoch (one pass over {n:,} training images) of {family} on {device}, "
+              f"measured with a few real steps:")
+        print(f"  {'preset':<8} {'parameters':>12} {'batch':>6} {'s/step':>8} {'s/epoch':>10}  architecture")
+    for name, config, batch in rows:
+        step_s = measure_step_seconds(config, batch, device, amp)
+        epoch_s = epoch_seconds(step_s, n, batch)
+        arch = {k: v for k, v in config.items() if k not in ("family", "image_shape", "seed")}
+        params = parameter_count(config)
+        if args.json:
+            print(to_json_line(make_event("estimate", preset=name, family=family, arch=arch,
+                                          parameters=params, batch_size=batch, step_s=step_s, epoch_s=epoch_s,
+                                          device=str(device))), flush=True)
+            continue
+        mark = ">" if name == ("yours" if customised else job.preset) else " "
+        text = " ".join(f"{k}={v}" for k, v in arch.items())
+        print(f"{mark} {name:<8} {params:>12,} {batch:>6} {step_s:>8.3f} {epoch_s:>10.1f}  {text}")

@@ -1,0 +1,163 @@
+"""Training data: a built-in data set or a folder of images, split into train and held-out parts.
+
+Sources (``flowstudio train --data``):
+
+* ``digits``: scikit-learn's 1,797 grey 8 x 8 digits (optionally resized);
+* ``fashion-mnist``: 60,000 grey 28 x 28 training images; its own 10,000-image
+  test split is the held-out part;
+* ``portraits``: procedural colour 32 x 32 portraits
+  (:mod:`flowstudio.data.portraits`, imported only when asked for);
+* a folder: every image under it, converted to the chosen channels and size.
+
+Except for Fashion-MNIST, 10% of the images (at least one) are held out by a
+seeded shuffle.  Problems with a folder are collected as warning messages
+(skipped files and why, how many images were resized or had their channels
+converted) instead of being printed, so the engine can emit them as events.
+"""
+
+from __future__ import annotations
+
+import hashlib
+from collections import Counter
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import numpy as np
+import torch
+from PIL import Image
+
+from flowstudio.data import load_digits, load_fashion_mnist, load_images
+
+MIN_IMAGES = 20
+"""Fewer usable images than this cannot train anything (and leave no held-out set)."""
+
+BUILTIN = ("digits", "fashion-mnist", "portraits")
+DEFAULT_PORTRAITS = 20_000
+FOLDER_SIDE = 32
+LISTED_PROBLEMS = 10
+"""How many skipped files a warning names before summarising the rest."""
+
+_GREY_MODES = frozenset({"1", "L", "LA", "La", "I", "I;16", "I;16L", "I;16B", "I;16N", "F"})
+
+
+class DataError(ValueError):
+    """The data cannot be used for training; the message says why."""
+
+
+@dataclass
+class TrainData:
+    """uint8 ``[N, C, H, W]`` training and held-out images, and what they are."""
+
+    train: torch.Tensor
+    test: torch.Tensor
+    description: str
+    licence: str
+    warnings: list[str] = field(default_factory=list)
+
+    @property
+    def image_shape(self) -> list[int]:
+        return [int(v) for v in self.train.shape[1:]]
+
+    def digest(self) -> str:
+        """Short hash of the pixels and split, to notice a folder that changed before a resume."""
+        h = hashlib.sha256()
+        for part in (self.train, self.test):
+            h.update(str(tuple(part.shape)).encode())
+            h.update(part.numpy().tobytes())
+        return h.hexdigest()[:16]
+
+
+def load_training_data(source: str, image_size: int | None = None, channels: int | None = None,
+                       max_images: int | None = None, seed: int = 0) -> TrainData:
+    """Load ``source`` (a :data:`BUILTIN` name or a folder) and split it; raises :class:`DataError`."""
+    if max_images is not None and max_images < MIN_IMAGES:
+        raise DataError(f"--max-images {max_images}: at least {MIN_IMAGES} images are needed to train")
+    if source == "fashion-mnist":
+        _fixed_format(source, image_size, channels, side=28, n_channels=1)
+        train, _ = load_fashion_mnist("train", limit=max_images)
+        test, _ = load_fashion_mnist("test", limit=None if max_images is None else max(1, max_images // 6))
+        return TrainData(torch.from_numpy(train), torch.from_numpy(test),
+                         f"Fashion-MNIST train ({len(train):,} images; its test split held out)",
+                         "Fashion-MNIST: MIT (Zalando Research)")
+    if source == "digits":
+        _fixed_format(source, None, channels, side=None, n_channels=1)
+        images, _ = load_digits(size=image_size)
+        images = images[:max_images]
+        side = images.shape[-1]
+        return _split(images, seed, f"scikit-learn digits ({len(images):,} at {side}x{side}; 10% held out)",
+                      "scikit-learn digits: BSD-3-Clause (UCI optical digits, CC BY 4.0)", [])
+    if source == "portraits":
+        _fixed_format(source, image_size, channels, side=32, n_channels=3)
+        try:
+            from flowstudio.data.portraits import generate_portraits
+        except ImportError:
+            raise DataError("procedural portraits are not available in this installation") from None
+        images, _ = generate_portraits(max_images or DEFAULT_PORTRAITS, seed=0)
+        return _split(np.asarray(images), seed,
+                      f"procedural portraits ({len(images):,}, data seed 0; 10% held out)",
+                      "procedural portraits drawn by Flow Studio: no restrictions", [])
+    return _load_folder(Path(source), image_size or FOLDER_SIDE, channels or 3, max_images, seed)
+
+
+def _fixed_format(source: str, image_size: int | None, channels: int | None, side: int | None,
+                  n_channels: int) -> None:
+    if image_size is not None and side is not None and image_size != side:
+        raise DataError(f"--image-size: {source} images are {side}x{side}; other sizes are for folders and digits")
+    if channels is not None and channels != n_channels:
+        kind = "grey" if n_channels == 1 else "colour"
+        raise DataError(f"--channels: {source} images are {kind} ({n_channels} channel"
+                        f"{'s' if n_channels > 1 else ''}); --channels is for folders")
+
+
+def _load_folder(folder: Path, side: int, channels: int, max_images: int | None, seed: int) -> TrainData:
+    if not folder.is_dir():
+        raise DataError(f"--data {str(folder)!r}: not a folder, and not one of {', '.join(BUILTIN)}")
+    result = load_images([folder], channels, (side, side))
+    warnings = [_skipped_warning(result.errors)] if result.errors else []
+    warnings += _conversion_warnings(result.paths, side, channels)
+    if len(result.images) < MIN_IMAGES:
+        skipped = f" ({len(result.errors)} skipped)" if result.errors else ""
+        raise DataError(f"only {len(result.images)} usable images in {folder}{skipped}: "
+                        f"at least {MIN_IMAGES} are needed to train")
+    images = result.images[:max_images]
+    kind = "grey" if channels == 1 else "colour"
+    return _split(images, seed, f"{len(images):,} images from folder {folder.name} ({kind}, {side}x{side}; "
+                  "10% held out)", f"as the images in {folder.name}", warnings)
+
+
+def _skipped_warning(errors: list[tuple[Path, str]]) -> str:
+    listed = "; ".join(f"{path.name}: {reason}" for path, reason in errors[:LISTED_PROBLEMS])
+    more = f"; and {len(errors) - LISTED_PROBLEMS} more" if len(errors) > LISTED_PROBLEMS else ""
+    return f"skipped {len(errors)} file{'s' if len(errors) != 1 else ''} that could not be used: {listed}{more}"
+
+
+def _conversion_warnings(paths: list[Path], side: int, channels: int) -> list[str]:
+    """Say how many images were resized and how many had their channels converted (from headers only)."""
+    sizes: Counter[tuple[int, int]] = Counter()
+    grey = 0
+    for path in paths:
+        with Image.open(path) as im:
+            sizes[im.size] += 1
+            grey += im.mode in _GREY_MODES
+    warnings = []
+    resized = sum(n for size, n in sizes.items() if size != (side, side))
+    if resized:
+        found = ", ".join(f"{w}x{h} ({n})" for (w, h), n in sizes.most_common(5))
+        more = ", ..." if len(sizes) > 5 else ""
+        warnings.append(f"resized {resized} of {len(paths)} images to {side}x{side} (centre-cropped to square "
+                        f"first); sizes found: {found}{more}")
+    converted = len(paths) - grey if channels == 1 else grey
+    if converted:
+        what = "colour images to grey" if channels == 1 else "grey images to colour (RGB)"
+        warnings.append(f"converted {converted} of {len(paths)} {what}")
+    return warnings
+
+
+def _split(images: np.ndarray, seed: int, description: str, licence: str, warnings: list[str]) -> TrainData:
+    """Hold out 10% (at least one image) by a seeded shuffle."""
+    if len(images) < MIN_IMAGES:
+        raise DataError(f"only {len(images)} usable images: at least {MIN_IMAGES} are needed to train")
+    order = np.random.default_rng(seed).permutation(len(images))
+    n_test = max(1, len(images) // 10)
+    t = torch.from_numpy(np.ascontiguousarray(images[order]))
+    return TrainData(t[n_test:], t[:n_test], description, licence, warnings)
