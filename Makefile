@@ -38,6 +38,7 @@ bench: install system-deps
 	$(PY) -m pip install -q -e '.[bench]'
 	$(PY) benchmarks/glow_speed.py
 	$(PY) benchmarks/fewshot_fashion.py
+	$(PY) benchmarks/train_speed.py
 
 clean:
 	rm -rf $(VENV) out .pytest_cache
