@@ -1,22 +1,28 @@
 """``flowstudio``: the command line, one subcommand per capability of the core.
 
-Each subcommand lives in its own module with ``add_parser(subparsers)``; the
-parser it adds sets ``run``, a function of the parsed arguments returning the
-exit status.  Errors a user can cause (bad files, wrong checkpoint, bad
-options) print one clear line and exit with status 2, never a traceback.
+Each subcommand lives in its own module ``flowstudio.cli.<name>_cmd`` with
+``add_parser(subparsers)``; the parser it adds sets ``run``, a function of
+the parsed arguments returning the exit status.  Errors a user can cause
+(bad files, wrong checkpoint, bad options) print one clear line and exit
+with status 2, never a traceback.
+
+Subcommand modules are imported only when needed: ``flowstudio NAME ...``
+imports that one module, so ``flowstudio gui`` (and ``flowstudio`` with no
+arguments, which opens the app) shows its window without waiting for torch.
 """
 
 from __future__ import annotations
 
 import argparse
+import importlib
 import sys
+from types import ModuleType
 
 from flowstudio import __version__
-from flowstudio.cli import (classify_cmd, import_cmd, info_cmd, interpolate_cmd, sample_cmd, score_cmd,
-                            train_cmd)
-from flowstudio.cli.common import USER_ERRORS
 
-SUBCOMMANDS = (sample_cmd, interpolate_cmd, classify_cmd, score_cmd, info_cmd, import_cmd, train_cmd)
+SUBCOMMANDS = ("sample", "interpolate", "classify", "score", "info", "import", "train", "gui", "screenshot")
+"""Subcommand names, in help order; ``NAME`` lives in ``flowstudio.cli.NAME_cmd``."""
+DEFAULT_COMMAND = "gui"
 
 DESCRIPTION = """\
 Flow Studio bends a pretrained normalizing flow toward a few example images
@@ -31,27 +37,38 @@ examples:
                          --to resources/evidence/fashion/ankle-boots -o strip.png --gif strip.gif
   flowstudio classify --classes resources/evidence/fashion my_images/ -o sorted.csv
   flowstudio score my_images/
+  flowstudio gui             (or just: flowstudio)
 """
 
 
-def build_parser() -> argparse.ArgumentParser:
+def subcommand(name: str) -> ModuleType:
+    return importlib.import_module(f"flowstudio.cli.{name}_cmd")
+
+
+def build_parser(only: str | None = None) -> argparse.ArgumentParser:
+    """The parser with every subcommand, or with ``only`` that one (imports just its module)."""
     parser = argparse.ArgumentParser(prog="flowstudio", description=DESCRIPTION,
                                      formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--version", action="version", version=f"flowstudio {__version__}")
     sub = parser.add_subparsers(dest="command", metavar="COMMAND", required=True)
-    for module in SUBCOMMANDS:
-        module.add_parser(sub)
+    for name in SUBCOMMANDS if only is None else (only,):
+        subcommand(name).add_parser(sub)
     return parser
 
 
 def main(argv: list[str] | None = None) -> int:
-    parser = build_parser()
     argv = sys.argv[1:] if argv is None else list(argv)
+    argv = argv or [DEFAULT_COMMAND]
+    parser = build_parser(argv[0] if argv[0] in SUBCOMMANDS else None)
     args = parser.parse_args(argv)
     args.argv = argv
     try:
         return int(args.run(args) or 0)
-    except USER_ERRORS as exc:
+    except Exception as exc:
+        from flowstudio.cli.common import USER_ERRORS  # imports torch: only once something went wrong
+
+        if not isinstance(exc, USER_ERRORS):
+            raise
         print(f"flowstudio {args.command}: error: {exc}", file=sys.stderr)
         return 2
     except KeyboardInterrupt:

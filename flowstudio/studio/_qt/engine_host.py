@@ -1,0 +1,129 @@
+"""The GUI's handle on the engine: model loading, encoding and file work, all on worker threads.
+
+The engine modules import torch, so the GUI thread never imports them:
+they are imported inside the worker functions below, and the first model
+load is what imports torch, while the window is already on screen.
+
+Ordering: model loads and encodings run on one job thread, in the order
+they were asked for.  A load hands the new engine to the job thread itself
+(:attr:`EngineHost._queued_engine`), before the next queued job starts, so an
+encoding queued behind a load uses the model just loaded.  The GUI thread
+switches to the new engine (:attr:`EngineHost.engine`) when it handles the
+load's result, which comes after every step of the jobs that ran before
+it; every encoding step comes back with the engine that produced it, and
+steps of an engine the GUI has replaced are stale.
+"""
+
+from __future__ import annotations
+
+import importlib
+import os
+from collections.abc import Callable, Iterable
+from typing import TYPE_CHECKING, Any
+
+from PySide6.QtCore import QObject, Signal
+
+from flowstudio.studio._qt.workers import Job, JobRunner
+
+if TYPE_CHECKING:
+    from flowstudio.studio.engine.session import Engine, ModelInfo
+
+
+def call_engine(target: str, *args: Any) -> Any:
+    """Run ``"module:function"`` of :mod:`flowstudio.studio.engine`, importing it on the calling thread.
+
+    Worker threads call anything; the GUI thread calls only cheap functions and
+    only once a model is loaded (torch is imported by then, so no wait).
+    """
+    module, name = target.split(":")
+    return getattr(importlib.import_module(f"flowstudio.studio.engine.{module}"), name)(*args)
+
+
+def _load(host: EngineHost, path: str, device: str) -> tuple[Engine, dict[str, str]]:
+    import torch
+
+    torch.set_num_threads(max(1, (os.cpu_count() or 2) - 1))  # leave a core to the GUI thread
+    engine = call_engine("session:open_engine", path, device)
+    host._queued_engine = engine  # before the next queued job starts (see the module docstring)
+    return engine, call_engine("session:device_availability")
+
+
+def _encode(host: EngineHost, paths: list[str], skip: list[str]):
+    engine = host._queued_engine
+    if engine is None:
+        raise RuntimeError("no model is loaded; open one in the Model panel")
+    for step in engine.encode(paths, skip):
+        yield engine, step
+
+
+class EngineHost(QObject):
+    """Loads models and runs encodings (:attr:`jobs`) and file work (:attr:`io`) off the GUI thread."""
+
+    stateChanged = Signal(str)  # "loading", "ready", "failed"
+    modelLoaded = Signal(object)  # ModelInfo
+
+    def __init__(self, parent: QObject | None = None):
+        super().__init__(parent)
+        self.jobs = JobRunner(self)
+        self.io = JobRunner(self)
+        self.state = "loading"
+        self.info: ModelInfo | None = None
+        self.devices: dict[str, str] = {}
+        self._engine: Engine | None = None
+        self._queued_engine: Engine | None = None
+        self.checks: dict[str, Any] = {}  # short hash -> the current model's EvidenceCheck of that image
+
+    @property
+    def engine(self) -> Engine | None:
+        """The current engine: hand it to worker functions, never call its methods on the GUI thread."""
+        return self._engine
+
+    @property
+    def ready(self) -> bool:
+        return self.state == "ready"
+
+    def is_encoded(self, sha256: str) -> bool:
+        """Whether the current model has encoded this image (its latent is in the engine's cache)."""
+        return sha256 in self.checks
+
+    def record(self, images: Iterable[Any]) -> None:
+        """Remember the verdicts of freshly encoded images (``EncodedImage``)."""
+        self.checks.update((image.sha256, image.check) for image in images)
+
+    def load(self, path: str, device: str = "auto", on_error: Callable[[BaseException], None] | None = None) -> Job:
+        self._set_state("loading")
+        return self.jobs.start(f"Loading {path.rsplit('/', 1)[-1]}", _load, self, path, device,
+                               on_done=self._loaded, on_error=lambda exc: self._failed(exc, on_error))
+
+    def encode(self, title: str, paths: list[str], skip: list[str], on_step: Callable[[Any, Any], None],
+               on_end: Callable[[Job], None], on_error: Callable[[BaseException], None]) -> Job:
+        """Encode files/folders (minus ``skip``); ``on_step(engine, EncodeProgress)`` per batch."""
+        return self.jobs.start(title, _encode, self, paths, skip, on_step=lambda v: on_step(*v),
+                               on_end=on_end, on_error=on_error, progress_of=lambda v: v[1])
+
+    def run_file_task(self, title: str, target: str, *args: Any, on_done: Callable[[Any], None],
+                      on_error: Callable[[BaseException], None]) -> Job:
+        """Run an engine function that reads or writes files (exports, dropped PNGs) on the file thread."""
+        return self.io.start(title, call_engine, target, *args, visible=False, on_done=on_done, on_error=on_error)
+
+    def shutdown(self) -> None:
+        self.jobs.shutdown()
+        self.io.shutdown()
+
+    def _loaded(self, value: tuple[Engine, dict[str, str]]) -> None:
+        engine, self.devices = value
+        self._engine = engine
+        self.checks = {}
+        self.info = engine.info
+        self._set_state("ready")
+        self.modelLoaded.emit(self.info)
+
+    def _failed(self, exc: BaseException, on_error: Callable[[BaseException], None] | None) -> None:
+        self._set_state("ready" if self._engine is not None else "failed")
+        if on_error is not None:
+            on_error(exc)
+
+    def _set_state(self, state: str) -> None:
+        if state != self.state:
+            self.state = state
+            self.stateChanged.emit(state)

@@ -1,0 +1,311 @@
+"""The main window: the registered panels as docks and tabs around the sample grid, menus, drops, closing.
+
+The window is built before any model work starts (the first model load,
+on a worker thread, is what imports torch), so it appears at once in a
+loading state.  What the window does on a menu command, a drop or a paste
+is the :class:`~flowstudio.studio._qt.studio.Studio`'s; the window asks for
+file names, arranges panels, and keeps its layout across restarts.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+from PySide6.QtCore import Qt
+from PySide6.QtGui import QAction, QActionGroup, QCloseEvent, QGuiApplication, QKeySequence
+from PySide6.QtWidgets import (QApplication, QDockWidget, QLabel, QMainWindow, QMessageBox, QTabWidget, QToolBar,
+                               QWidget)
+
+from flowstudio.studio._qt import dialogs
+from flowstudio.studio._qt.actions import ACTIONS, EXTRA_SHORTCUTS, MENUS, TOOLBAR
+from flowstudio.studio._qt.file_drops import accept_file_drops, dropped_paths
+from flowstudio.studio._qt.icons import bind_icon
+from flowstudio.studio._qt.jobs_widget import JobsWidget
+from flowstudio.studio._qt.notifications import ToastArea
+from flowstudio.studio._qt.panels import registered_panels
+from flowstudio.studio._qt.settings import Preferences
+from flowstudio.studio._qt.studio import Studio
+from flowstudio.studio._qt.theme import apply_theme
+from flowstudio.studio.state import PROJECT_SUFFIX, PosteriorParams
+
+DEFAULT_SIZE = (1400, 900)
+DOCK_WIDTH = {"left": 336, "right": 320}
+
+
+class MainWindow(QMainWindow):
+    def __init__(self, prefs: Preferences | None = None):
+        super().__init__()
+        self.setObjectName("FlowStudioMain")
+        self.prefs = prefs or Preferences()
+        self.studio = Studio(self.prefs, self)
+        self.theme = apply_theme(QApplication.instance(), self.prefs.get("theme"))
+        self.resize(*DEFAULT_SIZE)
+        self.setDockOptions(QMainWindow.DockOption.AnimatedDocks | QMainWindow.DockOption.AllowTabbedDocks)
+
+        self._closed = False
+        self.panels: dict[str, QWidget] = {}
+        self._tab_icons: list[_TabIcon] = []
+        self.docks: dict[str, QDockWidget] = {}
+        self.tabs = QTabWidget(documentMode=True)
+        self.setCentralWidget(self.tabs)
+        self._build_panels()
+        self.actions_by_key: dict[str, QAction] = {}
+        self._build_actions()
+        self._build_menus_and_toolbar()
+        self.jobs = JobsWidget(self.studio.host.jobs)
+        self.statusBar().addPermanentWidget(self.jobs)
+        self.status_model = QLabel("")
+        self.statusBar().addWidget(self.status_model)
+        self.toasts = ToastArea(self.studio.notifier, self)
+        accept_file_drops(self, self.studio.handle_drop)
+
+        self.default_state = self.saveState()
+        geometry, state = self.prefs.window_state()
+        if geometry is not None:
+            self.restoreGeometry(geometry)
+        if state is not None:
+            self.restoreState(state)
+
+        studio = self.studio
+        studio.projects.changed.connect(self.update_title)
+        studio.host.modelLoaded.connect(lambda info: self.status_model.setText(f"Model: {info.model_id}"))
+        studio.doc.paramsChanged.connect(lambda _: self._sync_lock_action())
+        self.update_title()
+        self._sync_lock_action()
+
+    def start(self, project: str | None = None, model: str | None = None) -> None:
+        """Begin loading (model, example set or project) once the window exists."""
+        self.studio.start(project, model)
+
+    # -- building -------------------------------------------------------------------------
+    def _build_panels(self) -> None:
+        for spec in registered_panels():
+            widget = spec.factory(self.studio)
+            self.panels[spec.key] = widget
+            if spec.area == "center":
+                self.tabs.addTab(widget, spec.title)
+                self._tab_icons.append(_TabIcon(self.tabs, self.tabs.count() - 1))
+                bind_icon(self._tab_icons[-1], spec.icon)
+                continue
+            dock = QDockWidget(spec.title, self, objectName=f"dock-{spec.key}")
+            dock.setWidget(widget)
+            dock.setFeatures(QDockWidget.DockWidgetFeature.DockWidgetMovable
+                             | QDockWidget.DockWidgetFeature.DockWidgetFloatable
+                             | QDockWidget.DockWidgetFeature.DockWidgetClosable)
+            area = Qt.DockWidgetArea.LeftDockWidgetArea if spec.area == "left" else Qt.DockWidgetArea.RightDockWidgetArea
+            same_side = [d for k, d in self.docks.items() if self.dockWidgetArea(d) == area]
+            self.addDockWidget(area, dock)
+            if same_side:
+                self.tabifyDockWidget(same_side[0], dock)
+            self.docks[spec.key] = dock
+        for dock in self.docks.values():  # the first panel of each side in front
+            if self.tabifiedDockWidgets(dock):
+                first = min([dock, *self.tabifiedDockWidgets(dock)], key=lambda d: list(self.docks.values()).index(d))
+                first.raise_()
+        self.resizeDocks(list(self.docks.values()), [DOCK_WIDTH[s.area] for s in registered_panels() if s.key in self.docks],
+                         Qt.Orientation.Horizontal)
+
+    def _build_actions(self) -> None:
+        handlers = self._handlers()
+        stack = self.studio.undo
+        for spec in ACTIONS:
+            if spec.key == "undo":
+                action = stack.createUndoAction(self, "&Undo")
+            elif spec.key == "redo":
+                action = stack.createRedoAction(self, "&Redo")
+            else:
+                action = QAction(spec.text, self, checkable=spec.checkable)
+                action.triggered.connect(handlers[spec.key])
+            keys = [QKeySequence(spec.shortcut)] + ([QKeySequence("Ctrl+Y")] if spec.key == "redo" else [])
+            if spec.shortcut:
+                action.setShortcuts(keys)
+            if spec.tip:
+                action.setToolTip(f"{spec.tip} ({spec.shortcut})" if spec.shortcut else spec.tip)
+            if spec.icon:
+                bind_icon(action, spec.icon)
+            self.actions_by_key[spec.key] = action
+            self.addAction(action)
+        themes = QActionGroup(self)
+        for key in ("theme_dark", "theme_light"):
+            themes.addAction(self.actions_by_key[key])
+        self.actions_by_key[f"theme_{self.theme}"].setChecked(True)
+
+    def _handlers(self) -> dict[str, Any]:
+        s, evidence = self.studio, self.panels["evidence"]
+        return {
+            "new_project": self.new_project, "open_project": self.ask_open_project,
+            "save_project": self.save_project, "save_project_as": self.ask_save_project_as,
+            "open_model": self.panels["model"].ask_open, "export_grid": self.panels["samples"].ask_export,
+            "export_sweep": self.panels["sweep"].ask_export, "quit": self.close, "paste": self.paste,
+            "add_images": evidence.ask_add_images, "add_folder": evidence.ask_add_folder,
+            "new_set": evidence.new_set, "duplicate_set": evidence.duplicate_set,
+            "rename_set": evidence.start_rename, "delete_set": evidence.delete_set,
+            "reroll": s.reroll_seed,
+            "lock_seed": lambda on: s.edit.change_params(text="Lock seed" if on else "Unlock seed", seed_locked=on),
+            "lam_03": lambda: s.edit.change_params(text="λ = 0.3 m", lam=0.3, absolute=False),
+            "lam_05": lambda: s.edit.change_params(text="λ = 0.5 m", lam=0.5, absolute=False),
+            "lam_07": lambda: s.edit.change_params(text="λ = 0.7 m", lam=0.7, absolute=False),
+            "show_samples": lambda: self.show_panel("samples"), "show_sweep": lambda: self.show_panel("sweep"),
+            "theme_dark": lambda: self.set_theme("dark"), "theme_light": lambda: self.set_theme("light"),
+            "reset_layout": self.reset_layout, "reset_defaults": self.ask_reset_defaults,
+            "shortcuts": lambda: dialogs.shortcuts_dialog(self, self.shortcut_rows()).exec(),
+            "messages": lambda: dialogs.messages_dialog(self, s.notifier.history).exec(),
+            "about": lambda: dialogs.about_dialog(self, s.host.info).exec(),
+        }
+
+    def _build_menus_and_toolbar(self) -> None:
+        menus = {name: self.menuBar().addMenu(f"&{name}") for name in MENUS}
+        for spec in ACTIONS:
+            if spec.separator_before and not menus[spec.menu].isEmpty():
+                menus[spec.menu].addSeparator()
+            menus[spec.menu].addAction(self.actions_by_key[spec.key])
+        examples = menus["Evidence"].addMenu("Open &example set")
+        for name in self.studio.evidence.example_names():
+            examples.addAction(name, lambda n=name: self.studio.evidence.open_example(n))
+        view = menus["View"]
+        view.addSeparator()
+        for dock in self.docks.values():
+            view.addAction(dock.toggleViewAction())
+        toolbar = QToolBar("Main", objectName="toolbar-main", movable=False)
+        toolbar.setToolButtonStyle(Qt.ToolButtonStyle.ToolButtonIconOnly)
+        for key in TOOLBAR:
+            if key is None:
+                toolbar.addSeparator()
+            else:
+                toolbar.addAction(self.actions_by_key[key])
+        self.addToolBar(toolbar)
+
+    def shortcut_rows(self) -> list[tuple[str, str, str]]:
+        rows = [(spec.menu, spec.text.replace("&", ""), " or ".join(
+            k.toString(QKeySequence.SequenceFormat.NativeText) for k in self.actions_by_key[spec.key].shortcuts()))
+            for spec in ACTIONS if self.actions_by_key[spec.key].shortcuts()]
+        return rows + list(EXTRA_SHORTCUTS)
+
+    # -- commands ---------------------------------------------------------------------------
+    def show_panel(self, key: str) -> None:
+        widget = self.panels[key]
+        if key in self.docks:
+            self.docks[key].show()
+            self.docks[key].raise_()
+        else:
+            self.tabs.setCurrentWidget(widget)
+
+    def paste(self) -> None:
+        mime = QGuiApplication.clipboard().mimeData()
+        paths = dropped_paths(mime)
+        if paths:
+            self.studio.handle_drop(paths, set_uid=self.studio.doc.document.current)
+        elif mime.hasImage():
+            self.studio.evidence.paste_image(QGuiApplication.clipboard().image())
+        else:
+            self.studio.notifier.info("Nothing to paste", "Copy an image, or image files, first.")
+
+    def set_theme(self, name: str) -> None:
+        self.theme = apply_theme(QApplication.instance(), name)
+        self.prefs.set("theme", self.theme)
+        self.actions_by_key[f"theme_{self.theme}"].setChecked(True)
+
+    def reset_layout(self) -> None:
+        self.resize(*DEFAULT_SIZE)
+        self.restoreState(self.default_state)
+
+    def ask_reset_defaults(self) -> None:
+        answer = QMessageBox.question(self, "Reset to defaults",
+                                      "Reset the theme, the window layout and the sampling parameters to their "
+                                      "defaults? Your evidence sets are kept.")
+        if answer == QMessageBox.StandardButton.Yes:
+            self.reset_defaults()
+
+    def reset_defaults(self) -> None:
+        """Forget the preferences, restore the default theme and layout, and reset the parameters (undoable)."""
+        self.prefs.reset()
+        self.set_theme(self.prefs.get("theme"))
+        self.reset_layout()
+        self.studio.edit.change_params(text="Reset parameters", **PosteriorParams().to_dict())
+
+    def _sync_lock_action(self) -> None:
+        action = self.actions_by_key["lock_seed"]
+        action.blockSignals(True)
+        action.setChecked(self.studio.doc.params.seed_locked)
+        action.blockSignals(False)
+
+    # -- projects ---------------------------------------------------------------------------
+    def update_title(self) -> None:
+        path = self.studio.projects.path
+        name = path.name if path else "Untitled"
+        self.setWindowTitle(f"{name}[*] — Flow Studio")
+        self.setWindowModified(self.studio.projects.modified)
+
+    def _confirm_discard(self) -> bool:
+        """Ask to save unsaved changes; False if the user cancels."""
+        if not self.studio.projects.modified:
+            return True
+        answer = QMessageBox.question(
+            self, "Unsaved changes", "Save the changes to this project first?",
+            QMessageBox.StandardButton.Save | QMessageBox.StandardButton.Discard | QMessageBox.StandardButton.Cancel)
+        if answer == QMessageBox.StandardButton.Save:
+            job = self.save_project()
+            return job is not None and self.studio.host.io.pool.waitForDone(10_000) and not self.studio.projects.modified
+        return answer == QMessageBox.StandardButton.Discard
+
+    def new_project(self) -> None:
+        if self._confirm_discard():
+            self.studio.projects.new()
+
+    def ask_open_project(self) -> None:
+        if not self._confirm_discard():
+            return
+        paths = dialogs.ask_open_paths(self, "Open project", self.prefs, dialogs.PROJECT_FILTER, multiple=False)
+        if paths:
+            self.studio.projects.open(paths[0])
+
+    def save_project(self) -> Any:
+        if self.studio.projects.path is None:
+            return self.ask_save_project_as()
+        return self.studio.projects.save()
+
+    def ask_save_project_as(self) -> Any:
+        path = dialogs.ask_save_path(self, "Save project", f"untitled{PROJECT_SUFFIX}", self.prefs,
+                                     dialogs.PROJECT_FILTER)
+        if not path:
+            return None
+        if not path.endswith(PROJECT_SUFFIX):
+            path = str(Path(path).with_suffix("")) + PROJECT_SUFFIX
+        return self.studio.projects.save(path)
+
+    # -- closing ----------------------------------------------------------------------------
+    def closeEvent(self, event: QCloseEvent) -> None:
+        running = [job.title for job in self.studio.host.jobs.active if job.visible]
+        if running:
+            answer = QMessageBox.question(self, "Work is still running",
+                                          f"{running[0]} is still running. Quit anyway?")
+            if answer != QMessageBox.StandardButton.Yes:
+                event.ignore()
+                return
+        if not self._confirm_discard():
+            event.ignore()
+            return
+        self.close_now()
+        event.accept()
+
+    def close_now(self) -> None:
+        """Close without asking: save the layout, stop every thread, delete the recovery file (once)."""
+        if self._closed:
+            return
+        self._closed = True
+        self.prefs.save_window_state(self.saveGeometry(), self.saveState())
+        self.studio.shutdown()
+        self.hide()
+        self.deleteLater()
+
+
+class _TabIcon:
+    """Lets :func:`bind_icon` recolour a tab's icon on theme changes."""
+
+    def __init__(self, tabs: QTabWidget, index: int):
+        self.tabs, self.index = tabs, index
+
+    def setIcon(self, icon: Any) -> None:
+        self.tabs.setTabIcon(self.index, icon)
+

@@ -1,0 +1,262 @@
+"""The studio's behaviour, without its widgets: start-up, models, drops, live redraws, exports.
+
+:class:`Studio` owns the document (with its undo stack), the engine host,
+the two latest-wins renderers (the sample grid and the lambda sweep), and
+two helpers: :attr:`Studio.evidence` (:mod:`.evidence_flow`: images into
+sets) and :attr:`Studio.projects` (:mod:`.project_files`: project files and
+crash recovery).  The window and the panels call these methods, the same
+ones the tests call.
+
+Redraws: any change to the parameters, the current set's included images or
+the model asks the renderers for a new grid; they draw only the latest
+request, on their own thread, from cached evidence statistics.  While a
+set's first images are still being read, nothing is drawn (rather than
+samples of the model's prior that would vanish a moment later).
+"""
+
+from __future__ import annotations
+
+import random
+from collections.abc import Iterable
+from pathlib import Path
+from typing import Any
+
+from PySide6.QtCore import QObject, Signal
+from PySide6.QtGui import QUndoStack
+
+from flowstudio.resources import default_model_path, example_sets
+from flowstudio.studio._qt.document import QtDocument
+from flowstudio.studio._qt.edits import Editor
+from flowstudio.studio._qt.engine_host import EngineHost
+from flowstudio.studio._qt.evidence_flow import EvidenceFlow, plural
+from flowstudio.studio._qt.notifications import Notifier
+from flowstudio.studio._qt.project_files import ProjectFiles
+from flowstudio.studio._qt.settings import Preferences
+from flowstudio.studio._qt.thumbnails import ThumbnailStore
+from flowstudio.studio._qt.workers import Job, LatestWinsRenderer
+from flowstudio.studio.drops import plan_drop
+from flowstudio.studio.requests import SampleRequest
+from flowstudio.studio.state import MAX_SEED, Document
+
+STARTUP_SET = "sneakers"
+
+
+def _draw_grid(job: tuple[Any, Any]) -> Any:
+    engine, request = job
+    return engine.sample(request)
+
+
+def _draw_sweep(job: tuple[Any, Any]) -> Any:
+    engine, request = job
+    return engine.sweep(request)
+
+
+class Studio(QObject):
+    """Document + engine + renderers, and every operation the window offers."""
+
+    sampleRendered = Signal(object)  # SampleResult
+    sweepRendered = Signal(object)  # SweepResult, or None without evidence
+
+    def __init__(self, prefs: Preferences, parent: QObject | None = None):
+        super().__init__(parent)
+        self.prefs = prefs
+        self.doc = QtDocument(Document(params=prefs.params, device=prefs.get("device")), self)
+        self.undo = QUndoStack(self)
+        self.edit = Editor(self.doc, self.undo)
+        self.notifier = Notifier(self)
+        self.host = EngineHost(self)
+        self.thumbnails = ThumbnailStore()
+        self.grid = LatestWinsRenderer(_draw_grid, parent=self)
+        self.sweep = LatestWinsRenderer(_draw_sweep, parent=self)
+        self.sweep_wanted = False
+        self.last_sample: Any = None
+        self.last_sweep: Any = None
+        self.evidence = EvidenceFlow(self)
+        self.projects = ProjectFiles(self)
+
+        self.grid.rendered.connect(self._grid_rendered)
+        self.sweep.rendered.connect(self._sweep_rendered)
+        for renderer in (self.grid, self.sweep):
+            renderer.failed.connect(lambda _, exc: self.notifier.error("Drawing failed", str(exc)))
+        self.host.modelLoaded.connect(self._model_loaded)
+        doc = self.doc
+        doc.paramsChanged.connect(self._params_changed)
+        doc.currentSetChanged.connect(self._current_set_changed)
+        doc.documentReplaced.connect(self._document_replaced)
+        for signal in (doc.itemsInserted, doc.itemsRemoved):
+            signal.connect(self._items_changed)
+        doc.itemsChanged.connect(self._items_changed)
+
+    # -- start-up ---------------------------------------------------------------------
+    def start(self, project: str | Path | None = None, model: str | Path | None = None) -> None:
+        """Load the model in the background and open ``project``, or the example set; offer crash recovery."""
+        if project is not None:
+            self.projects.open(project)
+        else:
+            self.load_model(str(model or self._startup_model()), self.doc.document.device)
+            if STARTUP_SET in example_sets():
+                self.evidence.open_example(STARTUP_SET, record_undo=False)
+        self.projects.offer_recovery()
+
+    def _startup_model(self) -> str:
+        last = self.prefs.last_model
+        return last if last and Path(last).is_file() else str(default_model_path())
+
+    # -- model ------------------------------------------------------------------------
+    def load_model(self, path: str, device: str | None = None) -> Job:
+        self.grid.invalidate()
+        self.sweep.invalidate()
+        device = device or self.doc.document.device
+        return self.host.load(path, device, on_error=lambda exc: self.notifier.error(
+            f"Could not open {Path(path).name}", str(exc)))
+
+    def set_device(self, device: str) -> None:
+        self.prefs.set("device", device)
+        if self.host.info is not None:
+            self.load_model(self.host.info.path, device)
+
+    def _model_loaded(self, info: Any) -> None:
+        self.thumbnails.clear()
+        self.prefs.add_recent_model(info.path)
+        self.doc.set_model(info.path, info.sha256, self.prefs.get("device"))
+        stale = {"bpd": None, "unlikely": False, "reason": ""}
+        for s in self.doc.sets:  # verdicts belong to the previous model; images are re-read when shown
+            self.doc.update_items(s.uid, {item.uid: dict(stale) for item in s.items})
+        self.evidence.ensure_encoded()
+        self.request_render()
+
+    # -- drops ------------------------------------------------------------------------
+    def handle_drop(self, paths: Iterable[str | Path], set_uid: str | None = None, new_set: bool = False) -> None:
+        """What a drop does (see :mod:`flowstudio.studio.drops`)."""
+        plan = plan_drop(list(paths))
+        if plan.model is not None:
+            self.load_model(str(plan.model))
+        if plan.maybe_recipe is not None:
+            png = plan.maybe_recipe
+            self.host.run_file_task("Reading parameters", "export:inspect_png", str(png),
+                                    on_done=lambda dropped: self._dropped_png(png, dropped, set_uid, new_set),
+                                    on_error=lambda exc: self.notifier.warning(
+                                        f"Cannot restore from {png.name}", str(exc)))
+        rest = plan.folders + plan.files
+        if rest:
+            self.evidence.add(rest, set_uid, new_set)
+
+    def _dropped_png(self, png: Path, dropped: Any, set_uid: str | None, new_set: bool) -> None:
+        if dropped is None:  # a plain image: evidence
+            self.evidence.add([png], set_uid, new_set)
+        else:
+            self.apply_recipe(dropped)
+
+    def apply_recipe(self, dropped: Any) -> None:
+        """Restore a dropped PNG's parameters, and its evidence set when the files are found by path."""
+        recipe, name = dropped.recipe, Path(dropped.png).name
+        self.edit.change_params(text=f"Restore parameters from {name}", **recipe.params)
+        if dropped.found:
+            wanted = sorted(ref.sha256 for ref in recipe.evidence or ())
+            same = next((s for s in self.doc.sets if sorted(i.sha256 for i in s.usable_items()) == wanted), None)
+            if same is not None:
+                self.doc.set_current(same.uid)
+            else:
+                self.evidence.add_to_new_set(recipe.set_name or Path(dropped.png).stem,
+                                             [Path(p) for p in dropped.found])
+        lost = [f"{p}: not found" for p in dropped.missing] + [f"{p}: changed since" for p in dropped.changed]
+        if lost:
+            self.notifier.warning(f"{plural(len(lost), 'evidence image')} of {name} could not be used",
+                                  "The parameters were restored; these images were not found as they were:",
+                                  details=lost)
+        info = self.host.info
+        if recipe.model_sha256 and info is not None and recipe.model_sha256 != info.sha256:
+            self.notifier.warning("Made with a different model",
+                                  f"{name} was drawn by {recipe.model_id}; the open model is {info.model_id}. "
+                                  "Open that model to reproduce the images exactly.")
+        self.notifier.success(f"Restored parameters from {name}")
+
+    # -- parameters and drawing -----------------------------------------------------------
+    def reroll_seed(self) -> bool:
+        """A new random base seed (not when the seed is locked)."""
+        if self.doc.params.seed_locked:
+            self.notifier.info("The seed is locked", "Unlock it to roll a new one.")
+            return False
+        return self.edit.change_params(text="Roll a new seed", seed=random.randrange(MAX_SEED))
+
+    def sample_request(self) -> SampleRequest:
+        s = self.doc.current_set
+        evidence = tuple((i.path, i.sha256) for i in (s.usable_items() if s else [])
+                         if self.host.is_encoded(i.sha256))
+        return SampleRequest(evidence, self.doc.params, s.name if s else "")
+
+    def request_render(self) -> None:
+        engine = self.host.engine
+        if engine is None or not self.host.ready or self.evidence.reading(self.doc.current_set):
+            return
+        request = self.sample_request()
+        self.grid.request((engine, request))
+        if self.sweep_wanted:
+            self.sweep.request((engine, request))
+
+    def set_sweep_wanted(self, wanted: bool) -> None:
+        """The sweep is drawn only while it is on screen (it costs several grids)."""
+        self.sweep_wanted = wanted
+        if wanted:
+            self.request_render()
+
+    @property
+    def busy(self) -> bool:
+        """Anything still running: a job, a file task or a redraw."""
+        return bool(self.host.jobs.active or self.host.io.active or self.grid.busy or self.sweep.busy
+                    or self.host.state == "loading")
+
+    def _grid_rendered(self, _: Any, result: Any) -> None:
+        self.last_sample = result
+        self.sampleRendered.emit(result)
+
+    def _sweep_rendered(self, _: Any, result: Any) -> None:
+        self.last_sweep = result
+        self.sweepRendered.emit(result)
+
+    def _params_changed(self, changed: frozenset[str]) -> None:
+        if changed - {"seed_locked"}:
+            self.request_render()
+
+    def _current_set_changed(self, _: Any) -> None:
+        self.grid.invalidate()
+        self.sweep.invalidate()
+        self.evidence.ensure_encoded()
+        self.request_render()
+
+    def _items_changed(self, set_uid: str, *_: Any) -> None:
+        if set_uid == self.doc.document.current:
+            self.request_render()
+
+    def _document_replaced(self) -> None:
+        self.grid.invalidate()
+        self.sweep.invalidate()
+
+    # -- exports ------------------------------------------------------------------------
+    def export(self, what: str, path: str | Path, result: Any = None, *args: Any) -> Job | None:
+        """Save ``"grid"``, ``"cell"`` (args: index) or ``"sweep"`` as a PNG with its parameters.
+
+        ``result`` defaults to what is on screen (the latest grid or sweep).
+        """
+        result = result or (self.last_sweep if what == "sweep" else self.last_sample)
+        if result is None or self.host.engine is None:
+            self.notifier.info("Nothing to export yet", "Wait for the samples to appear, then export again.")
+            return None
+        path = Path(path)
+        self.prefs.set("last_dir", str(path.parent))
+        return self.host.run_file_task(f"Exporting {path.name}", f"export:save_{what}", self.host.engine, result,
+                                       *args, str(path),
+                                       on_done=lambda _: self.notifier.success(f"Saved {path.name}",
+                                                                               "Its parameters are inside the PNG."),
+                                       on_error=lambda exc: self.notifier.error(f"Could not save {path.name}",
+                                                                                str(exc)))
+
+    # -- shutdown -----------------------------------------------------------------------
+    def shutdown(self) -> None:
+        """Stop everything, wait for the threads, and delete this session's recovery file (a normal exit)."""
+        self.grid.shutdown()
+        self.sweep.shutdown()
+        self.host.shutdown()
+        self.projects.close()
+        self.prefs.params = self.doc.params  # the next session starts where this one ended
+        self.prefs.sync()

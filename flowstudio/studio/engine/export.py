@@ -1,0 +1,110 @@
+"""Saving what the studio draws as PNGs that carry their parameters, and reading dropped PNGs back.
+
+Records use the keys of ``flowstudio sample`` (built by the same helpers,
+:func:`flowstudio.cli.common.model_params` and ``spec_params``), so a grid
+exported here and one written by the command line read back the same way;
+the studio adds the path of each evidence image (``evidence[i].path``) and
+the set's name (``evidence_set``), so dropping the PNG back can rebuild the
+set.  Grids are tiled with :func:`flowstudio.imaging.make_grid` at the
+command line's default scale, so the pixels match ``flowstudio sample``'s.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from flowstudio.cli.common import model_params, spec_params
+from flowstudio.imaging import file_digest, make_grid, read_png_params, save_png, to_pil
+from flowstudio.studio.engine.session import Engine, SampleResult, SweepResult
+from flowstudio.studio.requests import SampleRequest
+from flowstudio.studio.recipes import Recipe, RecipeError, recipe_from_record
+
+
+def export_scale(image_shape: tuple[int, int, int]) -> int:
+    """Pixel enlargement so cells are at least 96 px tall (``flowstudio sample``'s default ``--scale``)."""
+    return max(1, -(-96 // image_shape[1]))
+
+
+def _base_record(engine: Engine, request: SampleRequest) -> dict[str, Any]:
+    record: dict[str, Any] = {**model_params(engine.loaded), "temperature": request.params.temperature}
+    if request.evidence:
+        record["evidence"] = [{"file": Path(p).name, "sha256": d, "path": p} for p, d in request.evidence]
+        record["evidence_set"] = request.set_name
+    return record
+
+
+def sample_record(engine: Engine, result: SampleResult, seeds: list[int] | None = None) -> dict[str, Any]:
+    """The record of a grid (or of some of its cells, ``seeds``), as ``flowstudio sample`` writes it."""
+    record = _base_record(engine, result.request)
+    if result.posterior is not None:
+        record.update(kind="posterior_samples", **spec_params(result.spec, result.posterior))
+    else:
+        record.update(kind="prior_samples")
+        record.pop("evidence", None)
+        record.pop("evidence_set", None)
+    record["seeds"] = list(result.seeds) if seeds is None else seeds
+    return record
+
+
+def save_grid(engine: Engine, result: SampleResult, path: str | Path) -> Path:
+    scale = export_scale(engine.model.image_shape)
+    return save_png(make_grid(result.images, scale=scale), path, sample_record(engine, result))
+
+
+def save_cell(engine: Engine, result: SampleResult, index: int, path: str | Path) -> Path:
+    """One cell at its model resolution, enlarged like a grid cell, with its own seed recorded."""
+    scale = export_scale(engine.model.image_shape)
+    image = to_pil(result.images[index].repeat(scale, axis=1).repeat(scale, axis=2))
+    return save_png(image, path, sample_record(engine, result, [result.seeds[index]]))
+
+
+def save_sweep(engine: Engine, result: SweepResult, path: str | Path) -> Path:
+    rows, cols = result.images.shape[:2]
+    record = {**_base_record(engine, result.request), "kind": "lambda_sweep",
+              **spec_params(result.posteriors[0].spec), "lambda_multiples": list(result.multiples),
+              "seeds": list(result.seeds)}
+    record.pop("lambda")
+    grid = make_grid(result.images.reshape(rows * cols, *result.images.shape[2:]), nrow=cols,
+                     scale=export_scale(engine.model.image_shape))
+    return save_png(grid, path, record)
+
+
+@dataclass(frozen=True)
+class DroppedRecipe:
+    """A dropped PNG's recipe, with its evidence files sorted into found, changed and missing."""
+
+    png: str
+    recipe: Recipe
+    found: tuple[str, ...]
+    changed: tuple[str, ...]
+    missing: tuple[str, ...]
+
+
+def inspect_png(path: str | Path) -> DroppedRecipe | None:
+    """The recipe in a PNG (``None`` if it has no Flow Studio record); checks its evidence files by path.
+
+    A recorded file is *found* when it exists at its path with the same short
+    hash, *changed* when it exists but its content differs, and *missing*
+    otherwise (records from the command line before paths were recorded
+    have names only).  Raises :class:`RecipeError` for records of other kinds.
+    """
+    record = read_png_params(path)
+    if record is None:
+        return None
+    recipe = recipe_from_record(record)
+    found, changed, missing = [], [], []
+    for ref in recipe.evidence or ():
+        target = Path(ref.path) if ref.path else None
+        if target is None or not target.is_file():
+            missing.append(ref.path or ref.file)
+        elif file_digest(target) != ref.sha256:
+            changed.append(str(target))
+        else:
+            found.append(str(target))
+    return DroppedRecipe(str(path), recipe, tuple(found), tuple(changed), tuple(missing))
+
+
+__all__ = ["DroppedRecipe", "RecipeError", "export_scale", "inspect_png", "sample_record", "save_cell",
+           "save_grid", "save_sweep"]

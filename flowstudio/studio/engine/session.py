@@ -1,0 +1,241 @@
+"""One loaded model and its caches: encode evidence once, then posteriors and decodes on demand.
+
+The studio redraws its grid every time a slider moves, so the expensive
+parts are done once and kept:
+
+* each evidence image's latent, keyed by the file's short content hash
+  (the same image in two sets, or a set and its duplicate, is encoded once);
+* the :class:`~flowstudio.transflow.EvidenceStats` of each combination of
+  included images (a few, least recently used first out).
+
+A lambda, covariance or temperature change then costs a posterior (a few
+vector operations over ``D``) plus the decode, which dominates.  All maths
+and file handling are the core's (:mod:`flowstudio.transflow`,
+:mod:`flowstudio.data.images`); results equal ``flowstudio sample``'s for
+the same parameters and seeds.
+
+An :class:`Engine` is used from worker threads only (one encoding job and
+one renderer at a time); its caches are guarded by a lock.
+"""
+
+from __future__ import annotations
+
+import argparse
+import threading
+from collections import OrderedDict
+from collections.abc import Iterable, Iterator, Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import torch
+
+from flowstudio.checkpoint import LoadedModel
+from flowstudio.data.images import iter_image_paths, iter_loaded_images
+from flowstudio.imaging import file_digest
+from flowstudio.studio.requests import SampleRequest
+from flowstudio.transflow import (BpdReference, DiagGaussian, EvidenceCheck, EvidenceStats, LikelihoodSpec, Posterior,
+                                  bits_per_dim_from_log_prob, check_latents, decode_latents, encode_images,
+                                  flag_set_outliers, posterior)
+
+ENCODE_BATCH = 32
+"""Images read and encoded per step: small enough that Cancel answers within a fraction of a second."""
+DECODE_BATCH = 256
+"""Decode batch, as ``flowstudio sample``'s default ``--batch-size``."""
+STATS_CACHE = 8
+SWEEP_MULTIPLES = (0.1, 0.2, 0.3, 0.4, 0.5, 0.7, 1.0)
+"""Lambda multiples of the sweep's columns, 0.1 m to m (paper Figs. 7-8): denser where the
+samples change fastest, and including the 0.3/0.5/0.7 m presets."""
+
+
+@dataclass(frozen=True)
+class ModelInfo:
+    """What the window shows about the loaded model (plain values, safe to hand to the GUI thread)."""
+
+    path: str
+    model_id: str
+    sha256: str
+    card: dict[str, Any]
+    image_shape: tuple[int, int, int]
+    latent_dim: int
+    parameters: int
+    device: str
+
+
+@dataclass(frozen=True)
+class EncodedImage:
+    """The model's verdict on one evidence file, with the image as the model sees it (for thumbnails)."""
+
+    path: str
+    sha256: str
+    check: EvidenceCheck
+    pixels: np.ndarray
+
+
+@dataclass
+class EncodeProgress:
+    """One step of an encoding job: files done of ``total``, what was encoded, what was refused and why."""
+
+    done: int
+    total: int
+    images: list[EncodedImage] = field(default_factory=list)
+    errors: list[tuple[str, str]] = field(default_factory=list)
+
+
+@dataclass(frozen=True)
+class SampleResult:
+    """A drawn grid: uint8 images ``[N, C, H, W]`` (cell ``j`` drawn with ``seeds[j]``) and how."""
+
+    request: SampleRequest
+    images: np.ndarray
+    seeds: tuple[int, ...]
+    spec: LikelihoodSpec | None
+    posterior: Posterior | None
+
+    @property
+    def m(self) -> int:
+        return self.posterior.m if self.posterior is not None else 0
+
+
+@dataclass(frozen=True)
+class SweepResult:
+    """A lambda sweep: images ``[rows, cols, C, H, W]``; row ``i`` uses ``seeds[i]``, column ``j`` ``multiples[j]``."""
+
+    request: SampleRequest
+    images: np.ndarray
+    seeds: tuple[int, ...]
+    multiples: tuple[float, ...]
+    posteriors: tuple[Posterior, ...]
+
+
+def open_engine(path: str | Path, device: str = "auto") -> Engine:
+    """Load a checkpoint exactly as the command line does (native or peer, on ``device``)."""
+    from flowstudio.cli.common import open_model  # one loader for CLI and studio
+
+    return Engine(open_model(argparse.Namespace(model=Path(path), device=device)))
+
+
+def set_verdicts(checks: list[EvidenceCheck]) -> list[EvidenceCheck]:
+    """Each image's verdict within its set: also flagged when far less likely than the rest of the set.
+
+    The core's within-set rule (:func:`flowstudio.transflow.flag_set_outliers`),
+    as ``flowstudio score`` applies it to each folder.  Cheap (a median over
+    the set's bits/dim): the window calls it whenever a set's images change.
+    """
+    return flag_set_outliers(checks)
+
+
+def device_availability() -> dict[str, str]:
+    """For each device choice, ``""`` if usable here, else a one-line reason why not."""
+    if torch.version.cuda is None:
+        cuda = "this PyTorch build has no CUDA support"
+    elif not torch.cuda.is_available():
+        cuda = "no CUDA GPU was found"
+    else:
+        cuda = ""
+    mps = "" if torch.backends.mps.is_available() else "Apple MPS needs a Mac with Apple silicon"
+    return {"auto": "", "cpu": "", "cuda": cuda, "mps": mps}
+
+
+class Engine:
+    """A loaded model with its per-image latent cache and per-combination statistics cache."""
+
+    def __init__(self, loaded: LoadedModel):
+        self.loaded = loaded
+        self.model = loaded.model
+        self.reference = BpdReference.from_card(loaded.card)
+        self._latents: dict[str, torch.Tensor] = {}
+        self._stats: OrderedDict[tuple[str, ...], EvidenceStats] = OrderedDict()
+        self._lock = threading.Lock()
+
+    @property
+    def info(self) -> ModelInfo:
+        m = self.model
+        return ModelInfo(path=str(self.loaded.path), model_id=self.loaded.model_id, sha256=self.loaded.sha256,
+                         card=dict(self.loaded.card), image_shape=m.image_shape, latent_dim=m.latent_dim,
+                         parameters=sum(p.numel() for p in m.parameters()), device=str(m.device))
+
+    def has(self, sha256: str) -> bool:
+        with self._lock:
+            return sha256 in self._latents
+
+    # -- evidence -------------------------------------------------------------
+    def encode(self, paths: Iterable[str | Path], skip: Iterable[str] = ()) -> Iterator[EncodeProgress]:
+        """Read, encode and judge image files and folders, one batch per step.
+
+        Folders are expanded (sorted, recursively) as the core does; files in
+        ``skip`` are left out.  The first step reports problems with the
+        given paths; every step reports files that could not be read.
+        """
+        files, problems = iter_image_paths([Path(p) for p in paths])
+        skipped = {str(p) for p in skip}
+        files = [f for f in files if str(f) not in skipped]
+        c, h, w = self.model.image_shape
+        done = 0
+        yield EncodeProgress(0, len(files), errors=[(str(p), r) for p, r in problems])
+        for batch in iter_loaded_images(files, c, (h, w), ENCODE_BATCH):
+            step = EncodeProgress(done, len(files), errors=[(str(p), r) for p, r in batch.errors])
+            if batch.paths:
+                step.images = self._encode_batch(batch.paths, batch.images)
+            done += len(batch.paths) + len(batch.errors)
+            step.done = done
+            yield step
+
+    def _encode_batch(self, paths: Sequence[Path], images: np.ndarray) -> list[EncodedImage]:
+        eps, log_prob = next(encode_images(self.model, images, batch_size=len(images)))
+        checks = check_latents(eps, bits_per_dim_from_log_prob(self.model, log_prob), self.reference)
+        digests = [file_digest(p) for p in paths]
+        with self._lock:
+            self._latents.update(zip(digests, eps))
+        return [EncodedImage(str(p), d, c, px) for p, d, c, px in zip(paths, digests, checks, images)]
+
+    def stats(self, digests: tuple[str, ...]) -> EvidenceStats:
+        """Latent statistics of these images, in this order (cached per combination)."""
+        with self._lock:
+            stats = self._stats.get(digests)
+            if stats is not None:
+                self._stats.move_to_end(digests)
+                return stats
+            latents = torch.stack([self._latents[d] for d in digests])
+        stats = EvidenceStats.from_latents(latents)
+        with self._lock:
+            self._stats[digests] = stats
+            while len(self._stats) > STATS_CACHE:
+                self._stats.popitem(last=False)
+        return stats
+
+    def _encoded(self, request: SampleRequest) -> tuple[str, ...]:
+        return tuple(d for _, d in request.evidence if self.has(d))
+
+    # -- drawing --------------------------------------------------------------
+    def sample(self, request: SampleRequest) -> SampleResult:
+        """The grid ``flowstudio sample`` draws for these evidence images, parameters and seeds."""
+        params = request.params
+        digests = self._encoded(request)
+        post = spec = None
+        dist: DiagGaussian
+        if digests:
+            spec = LikelihoodSpec(**params.likelihood())
+            dist = post = posterior(self.stats(digests), spec)
+        else:
+            dim = self.model.latent_dim
+            dist = DiagGaussian(torch.zeros(dim, dtype=torch.float64), torch.ones(dim, dtype=torch.float64))
+        images = decode_latents(self.model, dist.sample(params.seeds, params.temperature), DECODE_BATCH)
+        return SampleResult(request, images.numpy(), tuple(params.seeds), spec, post)
+
+    def sweep(self, request: SampleRequest, rows: int = 4,
+              multiples: Sequence[float] = SWEEP_MULTIPLES) -> SweepResult | None:
+        """The same ``rows`` seeds drawn at lambda = r * m for each ``r`` in ``multiples``; ``None`` without evidence."""
+        digests = self._encoded(request)
+        if not digests:
+            return None
+        params = request.params
+        stats = self.stats(digests)
+        seeds = list(range(params.seed, params.seed + rows))
+        posts = [posterior(stats, LikelihoodSpec(**{**params.likelihood(), "lam": r, "relative": True}))
+                 for r in multiples]
+        eps = torch.stack([p.sample(seeds, params.temperature) for p in posts], dim=1)  # [rows, cols, D]
+        images = decode_latents(self.model, eps.flatten(0, 1), DECODE_BATCH)
+        images = images.view(rows, len(multiples), *self.model.image_shape).numpy()
+        return SweepResult(request, images, tuple(seeds), tuple(multiples), tuple(posts))

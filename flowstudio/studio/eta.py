@@ -1,0 +1,42 @@
+"""Time left in a long job, from its progress so far (shown next to every progress bar)."""
+
+from __future__ import annotations
+
+import time
+from collections import deque
+from collections.abc import Callable
+
+
+class EtaEstimator:
+    """Remaining seconds from the rate over the last few progress updates.
+
+    A sliding window follows speed changes (the first batch is slower while
+    caches warm up) without jumping at every update.
+    """
+
+    def __init__(self, total: int, window: int = 8, clock: Callable[[], float] = time.monotonic):
+        self.total = max(int(total), 0)
+        self._clock = clock
+        self._points: deque[tuple[float, int]] = deque([(clock(), 0)], maxlen=window)
+
+    def update(self, done: int, total: int | None = None) -> None:
+        if total is not None:
+            self.total = max(int(total), 0)
+        self._points.append((self._clock(), int(done)))
+
+    def remaining(self) -> float | None:
+        """Seconds left, or ``None`` while there is not enough progress to tell."""
+        (t0, d0), (t1, d1) = self._points[0], self._points[-1]
+        if d1 <= d0 or t1 <= t0 or self.total <= 0:
+            return None
+        return max(self.total - d1, 0) * (t1 - t0) / (d1 - d0)
+
+
+def format_duration(seconds: float | None) -> str:
+    """``"0:07"``, ``"12:30"``, ``"1:02:03"``; empty when unknown."""
+    if seconds is None:
+        return ""
+    s = int(round(seconds))
+    h, rest = divmod(s, 3600)
+    m, s = divmod(rest, 60)
+    return f"{h}:{m:02d}:{s:02d}" if h else f"{m}:{s:02d}"

@@ -1,0 +1,246 @@
+"""The studio's document: evidence sets, posterior parameters and the model reference (no Qt, no torch).
+
+A :class:`Document` is what a project file (``*.flowstudio.json``) and the
+crash-recovery autosave hold.  Widgets never edit it directly: they go
+through the Qt adapter (:mod:`flowstudio.studio._qt.document`), which wraps
+every user edit in an undo command and turns changes into signals.
+
+Per image, the document keeps what the user decided (path, included) and
+what the current model said about it (short content hash, bits/dim, the
+"very unlikely" verdict and its reason, or why the file cannot be used).
+Latents are never stored: they are a cache of the engine, recomputed from
+the files when a project is opened.
+"""
+
+from __future__ import annotations
+
+import json
+import uuid
+from dataclasses import asdict, dataclass, field, fields, replace
+from pathlib import Path
+from typing import Any
+
+from flowstudio import __version__
+
+FORMAT = "flowstudio-project"
+FORMAT_VERSION = 1
+PROJECT_SUFFIX = ".flowstudio.json"
+COVARIANCES = ("isotropic", "diagonal")
+MAX_COUNT = 64
+MAX_SEED = 2**31 - 1
+
+
+class ProjectError(Exception):
+    """A project file that cannot be read; the message says why, in one line."""
+
+
+def new_uid() -> str:
+    """A short random identifier: sets and items keep it across undo/redo and renames."""
+    return uuid.uuid4().hex[:12]
+
+
+@dataclass
+class PosteriorParams:
+    """How samples are drawn: the likelihood rule (lambda, covariance) and the sampling knobs.
+
+    ``lam`` is lambda as a multiple ``r`` of the evidence count ``m``
+    (lambda = r * m) unless ``absolute`` is set, in which case ``lam_abs`` is
+    lambda itself.  Cell ``j`` of a grid is drawn with seed ``seed + j``,
+    exactly as ``flowstudio sample --seed``.
+    """
+
+    lam: float = 0.5
+    absolute: bool = False
+    lam_abs: float = 4.0
+    covariance: str = "isotropic"
+    floor: float = 0.01
+    temperature: float = 0.7  # Glow's usual sampling temperature; the CLI default too
+    count: int = 16
+    seed: int = 0
+    seed_locked: bool = False
+
+    def __post_init__(self) -> None:
+        if not (self.lam > 0 and self.lam_abs > 0 and self.floor > 0):
+            raise ValueError("lambda and the floor must be positive")
+        if self.covariance not in COVARIANCES:
+            raise ValueError(f"covariance must be one of {', '.join(COVARIANCES)}, not {self.covariance!r}")
+        if not 0 <= self.temperature <= 10:
+            raise ValueError(f"temperature must be between 0 and 10, not {self.temperature}")
+        self.count = min(max(int(self.count), 1), MAX_COUNT)
+        self.seed = min(max(int(self.seed), 0), MAX_SEED)
+
+    def with_changes(self, **changes: Any) -> PosteriorParams:
+        """A validated copy with ``changes`` applied (unknown names are an error)."""
+        return replace(self, **changes)
+
+    @property
+    def seeds(self) -> list[int]:
+        """The seed of every grid cell: ``seed, seed + 1, ...`` (``count`` of them)."""
+        return list(range(self.seed, self.seed + self.count))
+
+    def likelihood(self) -> dict[str, Any]:
+        """Keyword arguments of :class:`flowstudio.transflow.LikelihoodSpec`."""
+        lam, relative = (self.lam_abs, False) if self.absolute else (self.lam, True)
+        return {"lam": lam, "relative": relative, "covariance": self.covariance, "floor": self.floor}
+
+    def to_dict(self) -> dict[str, Any]:
+        return asdict(self)
+
+    @classmethod
+    def from_dict(cls, data: dict[str, Any]) -> PosteriorParams:
+        """Read saved parameters, ignoring names this version does not know."""
+        known = {f.name for f in fields(cls)}
+        return cls(**{k: v for k, v in data.items() if k in known})
+
+
+@dataclass
+class EvidenceItem:
+    """One evidence image: the user's choices and the current model's verdict on it."""
+
+    path: str
+    sha256: str = ""
+    """Short content hash (:func:`flowstudio.imaging.file_digest`); empty until the file was read."""
+    included: bool = True
+    bpd: float | None = None
+    unlikely: bool = False
+    reason: str = ""
+    error: str = ""
+    """Why the file cannot be used (missing, unreadable); empty when it is fine."""
+    uid: str = field(default_factory=new_uid)
+
+    @property
+    def name(self) -> str:
+        return Path(self.path).name
+
+    @property
+    def usable(self) -> bool:
+        """Included, read, and without an error: it takes part in the posterior."""
+        return self.included and bool(self.sha256) and not self.error
+
+    def to_dict(self) -> dict[str, Any]:
+        return {k: v for k, v in asdict(self).items() if k != "uid"}
+
+    @classmethod
+    def from_dict(cls, data: dict[str, Any], base: Path | None = None) -> EvidenceItem:
+        path = Path(str(data["path"]))
+        if base is not None and not path.is_absolute():
+            path = base / path
+        known = {f.name for f in fields(cls)} - {"path", "uid"}
+        return cls(path=str(path), **{k: v for k, v in data.items() if k in known})
+
+
+@dataclass
+class EvidenceSet:
+    """A named list of evidence images; its included images make one posterior."""
+
+    name: str
+    items: list[EvidenceItem] = field(default_factory=list)
+    uid: str = field(default_factory=new_uid)
+
+    def usable_items(self) -> list[EvidenceItem]:
+        return [item for item in self.items if item.usable]
+
+    def index_of(self, uid: str) -> int:
+        return next(i for i, item in enumerate(self.items) if item.uid == uid)
+
+    def paths(self) -> set[str]:
+        return {item.path for item in self.items}
+
+    def copy(self, name: str) -> EvidenceSet:
+        """A duplicate with fresh identities (so edits to one never touch the other)."""
+        return EvidenceSet(name, [replace(item, uid=new_uid()) for item in self.items])
+
+    def to_dict(self) -> dict[str, Any]:
+        return {"name": self.name, "items": [item.to_dict() for item in self.items]}
+
+    @classmethod
+    def from_dict(cls, data: dict[str, Any], base: Path | None = None) -> EvidenceSet:
+        return cls(str(data["name"]), [EvidenceItem.from_dict(d, base) for d in data.get("items", [])])
+
+
+@dataclass
+class Document:
+    """Everything a project holds.  ``current`` is the uid of the selected set (or ``None``)."""
+
+    sets: list[EvidenceSet] = field(default_factory=list)
+    current: str | None = None
+    params: PosteriorParams = field(default_factory=PosteriorParams)
+    model_path: str | None = None
+    model_sha256: str | None = None
+    device: str = "auto"
+
+    def find_set(self, uid: str | None) -> EvidenceSet | None:
+        return next((s for s in self.sets if s.uid == uid), None)
+
+    def set_index(self, uid: str) -> int:
+        return next(i for i, s in enumerate(self.sets) if s.uid == uid)
+
+    @property
+    def current_set(self) -> EvidenceSet | None:
+        return self.find_set(self.current)
+
+    def unique_set_name(self, base: str) -> str:
+        """``base``, or ``base 2``, ``base 3``, ... whichever no set has yet."""
+        names = {s.name for s in self.sets}
+        if base not in names:
+            return base
+        return next(f"{base} {n}" for n in range(2, len(names) + 3) if f"{base} {n}" not in names)
+
+    # -- JSON ---------------------------------------------------------------
+    def to_dict(self) -> dict[str, Any]:
+        current = next((i for i, s in enumerate(self.sets) if s.uid == self.current), None)
+        return {
+            "format": FORMAT,
+            "version": FORMAT_VERSION,
+            "app_version": __version__,
+            "model": {"path": self.model_path, "sha256": self.model_sha256},
+            "device": self.device,
+            "params": self.params.to_dict(),
+            "sets": [s.to_dict() for s in self.sets],
+            "current_set": current,
+        }
+
+    def to_json(self) -> str:
+        return json.dumps(self.to_dict(), indent=2)
+
+    @classmethod
+    def from_dict(cls, data: Any, base: Path | None = None) -> Document:
+        """Read a project; relative image paths are taken relative to ``base`` (the project's folder)."""
+        if not isinstance(data, dict) or data.get("format") != FORMAT:
+            raise ProjectError("not a Flow Studio project file")
+        version = data.get("version")
+        if not isinstance(version, int) or version > FORMAT_VERSION:
+            raise ProjectError(f"project format version {version!r} is newer than this Flow Studio "
+                               f"reads ({FORMAT_VERSION}); update Flow Studio to open it")
+        try:
+            sets = [EvidenceSet.from_dict(d, base) for d in data.get("sets", [])]
+            params = PosteriorParams.from_dict(data.get("params", {}))
+        except (KeyError, TypeError, ValueError) as exc:
+            raise ProjectError(f"damaged project file ({exc})") from None
+        current = data.get("current_set")
+        model = data.get("model") or {}
+        return cls(sets=sets, params=params,
+                   current=sets[current].uid if isinstance(current, int) and 0 <= current < len(sets) else None,
+                   model_path=model.get("path"), model_sha256=model.get("sha256"),
+                   device=str(data.get("device", "auto")))
+
+    @classmethod
+    def from_json(cls, text: str, base: Path | None = None) -> Document:
+        try:
+            data = json.loads(text)
+        except json.JSONDecodeError as exc:
+            raise ProjectError(f"not valid JSON ({exc.msg}, line {exc.lineno})") from None
+        return cls.from_dict(data, base)
+
+    @classmethod
+    def load(cls, path: str | Path) -> Document:
+        """Read a project file (errors are :class:`ProjectError` with the file's name)."""
+        path = Path(path)
+        try:
+            text = path.read_text(encoding="utf-8")
+        except OSError as exc:
+            raise ProjectError(f"{path.name}: {exc.strerror or exc}") from None
+        try:
+            return cls.from_json(text, base=path.parent)
+        except ProjectError as exc:
+            raise ProjectError(f"{path.name}: {exc}") from None

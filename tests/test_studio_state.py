@@ -1,0 +1,122 @@
+"""The studio's pure state (no Qt, no torch): project JSON, PNG recipes, drops, autosave discovery, ETA."""
+
+from __future__ import annotations
+
+import json
+import os
+
+import pytest
+
+from flowstudio.studio import autosave
+from flowstudio.studio.drops import MODEL_SUFFIXES, plan_drop
+from flowstudio.studio.eta import EtaEstimator, format_duration
+from flowstudio.studio.recipes import RecipeError, recipe_from_record
+from flowstudio.studio.state import (FORMAT_VERSION, Document, EvidenceItem, EvidenceSet, PosteriorParams,
+                                     ProjectError)
+
+
+def sample_document() -> Document:
+    a = EvidenceSet("sneakers", [EvidenceItem("/x/a.png", "ab12", bpd=3.1), EvidenceItem("/x/b.png", included=False)])
+    b = EvidenceSet("bags", [EvidenceItem("/y/c.png", "cd34", unlikely=True, reason="far out")])
+    return Document(sets=[a, b], current=b.uid, params=PosteriorParams(lam=0.3, covariance="diagonal", seed=7),
+                    model_path="/m/model.safetensors", model_sha256="f" * 64, device="cpu")
+
+
+def test_project_json_round_trip_keeps_sets_params_model_and_current_set(tmp_path):
+    doc = sample_document()
+    back = Document.from_json(doc.to_json())
+    assert [s.name for s in back.sets] == ["sneakers", "bags"] and back.current_set.name == "bags"
+    assert back.params == doc.params and back.model_path == doc.model_path and back.device == "cpu"
+    assert [i.to_dict() for i in back.sets[0].items] == [i.to_dict() for i in doc.sets[0].items]
+    assert json.loads(doc.to_json())["version"] == FORMAT_VERSION
+
+
+def test_project_relative_paths_resolve_against_the_project_folder(tmp_path):
+    data = sample_document().to_dict()
+    data["sets"][0]["items"][0]["path"] = "images/a.png"
+    (tmp_path / "p.flowstudio.json").write_text(json.dumps(data))
+    assert Document.load(tmp_path / "p.flowstudio.json").sets[0].items[0].path == str(tmp_path / "images/a.png")
+
+
+@pytest.mark.parametrize("text, message", [
+    ("{", "not valid JSON"),
+    ('{"format": "something else"}', "not a Flow Studio project"),
+    ('{"format": "flowstudio-project", "version": 999}', "newer than this Flow Studio"),
+    ('{"format": "flowstudio-project", "version": 1, "params": {"lam": -1}}', "damaged"),
+])
+def test_unreadable_projects_say_why(tmp_path, text, message):
+    path = tmp_path / "bad.flowstudio.json"
+    path.write_text(text)
+    with pytest.raises(ProjectError, match=message):
+        Document.load(path)
+
+
+def test_params_validate_and_give_cli_seeds():
+    p = PosteriorParams(seed=10, count=4)
+    assert p.seeds == [10, 11, 12, 13]
+    assert p.likelihood() == {"lam": 0.5, "relative": True, "covariance": "isotropic", "floor": 0.01}
+    assert p.with_changes(absolute=True, lam_abs=2.0).likelihood()["lam"] == 2.0
+    with pytest.raises(ValueError):
+        p.with_changes(covariance="full")
+
+
+def test_recipes_read_cli_and_studio_records():
+    record = {"kind": "posterior_samples", "lambda": 0.3, "lambda_relative": True, "covariance": "diagonal",
+              "floor": 0.02, "temperature": 0.7, "seeds": [5, 6, 7, 8], "model": "m@1", "model_sha256": "ab",
+              "evidence": [{"file": "a.png", "sha256": "11", "path": "/x/a.png"}, {"file": "b.png", "sha256": "22"}],
+              "evidence_set": "shoes"}
+    recipe = recipe_from_record(record)
+    assert recipe.params == {"temperature": 0.7, "absolute": False, "lam": 0.3, "covariance": "diagonal",
+                             "floor": 0.02, "seed": 5, "count": 4}
+    assert [e.path for e in recipe.evidence] == ["/x/a.png", None] and recipe.set_name == "shoes"
+    absolute = recipe_from_record({"kind": "posterior_samples", "lambda": 6.0, "lambda_relative": False,
+                                   "seeds": [3]})
+    assert absolute.params == {"absolute": True, "lam_abs": 6.0, "seed": 3}
+    assert recipe_from_record({"kind": "prior_samples", "seeds": [1, 2]}).evidence is None
+    with pytest.raises(RecipeError, match="another tool"):
+        recipe_from_record({"kind": "posterior_interpolation"})
+    with pytest.raises(RecipeError, match="damaged"):
+        recipe_from_record({"kind": "posterior_samples", "temperature": "hot"})
+
+
+def test_drop_plans(tmp_path):
+    png, folder = tmp_path / "grid.png", tmp_path / "shoes"
+    png.write_bytes(b"x")
+    folder.mkdir()
+    assert plan_drop([png]).maybe_recipe == png
+    plan = plan_drop([tmp_path / "m.safetensors", folder, png, tmp_path / "a.jpg"])
+    assert plan.model == tmp_path / "m.safetensors" and plan.folders == [folder]
+    assert plan.files == [png, tmp_path / "a.jpg"] and plan.maybe_recipe is None
+
+
+def test_drops_open_every_checkpoint_the_command_line_opens():
+    from flowstudio.cli.common import PEER_SUFFIXES
+
+    assert set(PEER_SUFFIXES) | {".safetensors"} == set(MODEL_SUFFIXES)
+
+
+def test_autosave_files_of_gone_sessions_are_offered_newest_first(tmp_path):
+    mine, other = autosave.AutosaveSession(tmp_path), autosave.AutosaveSession(tmp_path)
+    doc = sample_document()
+    mine.path.write_text(mine.text(doc, None))
+    assert mine.orphans() == []  # our own file is never offered to us
+    other.path.write_text(other.text(doc, "/p.flowstudio.json"))  # same pid, another session: gone
+    dead = json.loads(other.text(Document(), None))
+    dead.update(session="dead", pid=2**22 + 12345, saved_at=1.0)  # no such process
+    (tmp_path / "dead.flowstudio.json").write_text(json.dumps(dead))
+    alive = dict(dead, session="alive", pid=os.getppid())  # a running process's session is left alone
+    (tmp_path / "alive.flowstudio.json").write_text(json.dumps(alive))
+    (tmp_path / "junk.flowstudio.json").write_text("not json")
+    found = mine.orphans()
+    assert [r.path.name for r in found] == [other.path.name, "dead.flowstudio.json"]
+    assert found[0].project_path == "/p.flowstudio.json" and found[0].document.sets[1].name == "bags"
+
+
+def test_eta_from_recent_rate():
+    clock = iter([0.0, 1.0, 2.0]).__next__
+    eta = EtaEstimator(100, clock=clock)
+    assert eta.remaining() is None
+    eta.update(10)
+    eta.update(20)
+    assert eta.remaining() == pytest.approx(8.0)
+    assert format_duration(8.0) == "0:08" and format_duration(3725) == "1:02:05" and format_duration(None) == ""
