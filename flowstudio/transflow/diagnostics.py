@@ -108,8 +108,9 @@ def flag_set_outliers(checks: list[EvidenceCheck], k: float = SET_K) -> list[Evi
     if len(checks) < SET_MIN_SIZE:
         return list(checks)
     bpd = torch.tensor([c.bpd for c in checks], dtype=torch.float64)
-    median = bpd.median().item()
-    spread = max(1.4826 * (bpd - median).abs().median().item(), MAD_FLOOR)
+    # torch.median returns the lower middle value of an even count; quantile(0.5) is the true median.
+    median = torch.quantile(bpd, 0.5).item()
+    spread = max(1.4826 * torch.quantile((bpd - median).abs(), 0.5).item(), MAD_FLOOR)
     out = []
     for c in checks:
         z = (c.bpd - median) / spread
