@@ -7,12 +7,20 @@ VENV   ?= .venv
 PY     := $(VENV)/bin/python
 FASHION_MNIST := /usr/share/datasets/fashion-mnist
 
-.PHONY: run test install system-deps bench clean
+.PHONY: run sample screenshots test install system-deps bench clean
 
+# The studio, on the bundled Fashion-MNIST model with an example set loaded.
 run: install
+	$(PY) -m flowstudio
+
+# The same job without a screen: a posterior sample grid written to out/.
+sample: install
 	@mkdir -p out
 	$(PY) -m flowstudio sample resources/evidence/fashion/sneakers -n 16 --seed 0 -o out/sneakers.png
 	@echo "Open out/sneakers.png to see 16 new sneakers drawn from 8 examples."
+
+screenshots: install
+	QT_QPA_PLATFORM=offscreen $(PY) -m flowstudio screenshot --out out/screenshots
 
 test: install system-deps
 	QT_QPA_PLATFORM=offscreen $(PY) -m pytest -q
