@@ -58,3 +58,10 @@ def write_text_atomic(path: str | Path, text: str) -> Path:
     path = Path(path)
     atomic_write_bytes(path, text.encode("utf-8"))
     return path
+
+
+def runs_dir() -> Path:
+    """Training runs started from the studio (one folder each: see ``flowstudio train --help``)."""
+    path = _folder("data") / "runs"
+    path.mkdir(exist_ok=True)
+    return path

@@ -8,13 +8,18 @@
 * :mod:`~flowstudio.training.run_dir`: the run folder layout.
 """
 
-from flowstudio.training.control import Control
-from flowstudio.training.datasets import DataError, TrainData, load_training_data
-from flowstudio.training.engine import TrainJob, train
-from flowstudio.training.objective import evaluate_bits_per_dim
-from flowstudio.training.run_dir import RunDir
-from flowstudio.training.runner import TrainingRunner, TrainRequest
-from flowstudio.training.settings import TrainSettings
+import importlib
+from typing import Any
 
-__all__ = ["Control", "DataError", "RunDir", "TrainData", "TrainJob", "TrainRequest", "TrainSettings",
-           "TrainingRunner", "evaluate_bits_per_dim", "load_training_data", "train"]
+_EXPORTS = {"Control": "control", "DataError": "datasets", "TrainData": "datasets", "load_training_data": "datasets",
+            "TrainJob": "engine", "train": "engine", "evaluate_bits_per_dim": "objective", "RunDir": "run_dir",
+            "TrainingRunner": "runner", "TrainRequest": "runner", "TrainSettings": "settings"}
+"""Imported on first use, so that the runner (and the GUI that uses it) never pulls in PyTorch."""
+
+__all__ = sorted(_EXPORTS)
+
+
+def __getattr__(name: str) -> Any:
+    if name not in _EXPORTS:
+        raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+    return getattr(importlib.import_module(f"flowstudio.training.{_EXPORTS[name]}"), name)

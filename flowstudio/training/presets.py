@@ -17,53 +17,16 @@ from __future__ import annotations
 
 import math
 import time
-from dataclasses import dataclass
 from typing import Any
 
 import torch
 
 from flowstudio.models import build_model
+from flowstudio.training.preset_table import PRESET_NAMES, PRESETS, Preset, get_preset  # noqa: F401
 from flowstudio.training.objective import training_bits_per_dim
-
-PRESET_NAMES = ("small", "medium", "large")
-
-
-@dataclass(frozen=True)
-class Preset:
-    arch: dict[str, Any]
-    batch_size: int
-    lr: float
-    steps: int
-
-
-PRESETS: dict[str, dict[str, Preset]] = {
-    "glow": {
-        "small": Preset({"levels": 2, "steps": 4, "hidden": 64}, 64, 1e-3, 2_000),
-        "medium": Preset({"levels": 3, "steps": 8, "hidden": 128}, 64, 1e-3, 10_000),
-        "large": Preset({"levels": 3, "steps": 16, "hidden": 256}, 64, 5e-4, 50_000),
-    },
-    "realnvp": {
-        "small": Preset({"scales": 2, "hidden": 32, "blocks": 1}, 64, 1e-3, 2_000),
-        "medium": Preset({"scales": 2, "hidden": 64, "blocks": 2}, 64, 1e-3, 10_000),
-        "large": Preset({"scales": 3, "hidden": 128, "blocks": 4}, 64, 5e-4, 50_000),
-    },
-    "nice": {
-        "small": Preset({"couplings": 4, "hidden": 256, "depth": 2}, 64, 1e-3, 2_000),
-        "medium": Preset({"couplings": 4, "hidden": 512, "depth": 3}, 64, 1e-3, 10_000),
-        "large": Preset({"couplings": 4, "hidden": 1000, "depth": 5}, 64, 5e-4, 50_000),
-    },
-}
 
 FAST_STEP_S = 1.0
 """A measured step (scaled to the full batch) under this is re-measured at the full batch."""
-
-
-def get_preset(family: str, name: str) -> Preset:
-    if family not in PRESETS:
-        raise ValueError(f"no presets for family {family!r}; known: {', '.join(sorted(PRESETS))}")
-    if name not in PRESETS[family]:
-        raise ValueError(f"unknown preset {name!r}; choose one of {', '.join(PRESET_NAMES)}")
-    return PRESETS[family][name]
 
 
 def preset_config(family: str, name: str, image_shape: list[int], overrides: dict[str, Any]) -> dict[str, Any]:

@@ -48,6 +48,11 @@ def _load(host: EngineHost, path: str, device: str) -> tuple[Engine, dict[str, s
     return engine, call_engine("session:device_availability")
 
 
+def _steps(target: str, *args: Any):
+    """A generator job over an engine generator function (so the job is made of steps, hence cancellable)."""
+    return (yield from call_engine(target, *args))
+
+
 def _encode(host: EngineHost, paths: list[str], skip: list[str]):
     engine = host._queued_engine
     if engine is None:
@@ -105,6 +110,19 @@ class EngineHost(QObject):
                       on_error: Callable[[BaseException], None]) -> Job:
         """Run an engine function that reads or writes files (exports, dropped PNGs) on the file thread."""
         return self.io.start(title, call_engine, target, *args, visible=False, on_done=on_done, on_error=on_error)
+
+    def run_steps(self, title: str, target: str, *args: Any, model_work: bool = False,
+                  on_step: Callable[[Any], None] | None = None, on_done: Callable[[Any], None] | None = None,
+                  on_error: Callable[[BaseException], None] | None = None,
+                  on_end: Callable[[Job], None] | None = None) -> Job:
+        """Run an engine generator function as a visible job with progress, ETA and Cancel.
+
+        ``model_work`` jobs (classification) queue on the job thread behind
+        model loads and encodings; file work (exports) runs on the file thread.
+        """
+        runner = self.jobs if model_work else self.io
+        return runner.start(title, _steps, target, *args, on_step=on_step, on_done=on_done, on_error=on_error,
+                            on_end=on_end)
 
     def shutdown(self) -> None:
         self.jobs.shutdown()

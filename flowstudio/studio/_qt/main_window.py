@@ -276,7 +276,7 @@ class MainWindow(QMainWindow):
 
     # -- closing ----------------------------------------------------------------------------
     def closeEvent(self, event: QCloseEvent) -> None:
-        running = [job.title for job in self.studio.host.jobs.active if job.visible]
+        running = self.studio.running_work()
         if running:
             answer = QMessageBox.question(self, "Work is still running",
                                           f"{running[0]} is still running. Quit anyway?")

@@ -33,6 +33,7 @@ from flowstudio.studio._qt.notifications import Notifier
 from flowstudio.studio._qt.project_files import ProjectFiles
 from flowstudio.studio._qt.settings import Preferences
 from flowstudio.studio._qt.thumbnails import ThumbnailStore
+from flowstudio.studio._qt.training_host import TrainingHost
 from flowstudio.studio._qt.workers import Job, LatestWinsRenderer
 from flowstudio.studio.drops import plan_drop
 from flowstudio.studio.requests import SampleRequest
@@ -65,10 +66,12 @@ class Studio(QObject):
         self.edit = Editor(self.doc, self.undo)
         self.notifier = Notifier(self)
         self.host = EngineHost(self)
+        self.training = TrainingHost(self)
         self.thumbnails = ThumbnailStore()
         self.grid = LatestWinsRenderer(_draw_grid, parent=self)
         self.sweep = LatestWinsRenderer(_draw_sweep, parent=self)
         self.sweep_wanted = False
+        self.renderers = [self.grid, self.sweep]  # panels add their own: counted as busy, shut down at exit
         self.last_sample: Any = None
         self.last_sweep: Any = None
         self.evidence = EvidenceFlow(self)
@@ -202,8 +205,8 @@ class Studio(QObject):
 
     @property
     def busy(self) -> bool:
-        """Anything still running: a job, a file task or a redraw."""
-        return bool(self.host.jobs.active or self.host.io.active or self.grid.busy or self.sweep.busy
+        """Anything still running: a job, a file task or a redraw (the panels' too)."""
+        return bool(self.host.jobs.active or self.host.io.active or any(r.busy for r in self.renderers)
                     or self.host.state == "loading")
 
     def _grid_rendered(self, _: Any, result: Any) -> None:
@@ -252,10 +255,16 @@ class Studio(QObject):
                                                                                 str(exc)))
 
     # -- shutdown -----------------------------------------------------------------------
+    def running_work(self) -> list[str]:
+        """What quitting would stop: visible jobs and a training run (the quit guard asks first)."""
+        work = [job.title for job in self.host.jobs.active if job.visible]
+        return work + ([self.training.describe()] if self.training.running else [])
+
     def shutdown(self) -> None:
         """Stop everything, wait for the threads, and delete this session's recovery file (a normal exit)."""
-        self.grid.shutdown()
-        self.sweep.shutdown()
+        self.training.shutdown()
+        for renderer in self.renderers:
+            renderer.shutdown()
         self.host.shutdown()
         self.projects.close()
         self.prefs.params = self.doc.params  # the next session starts where this one ended

@@ -41,6 +41,7 @@ QPushButton:disabled {{ color: {dim}; }}
 QPushButton[flat="true"] {{ background: transparent; border: none; color: {accent}; padding: 4px 6px; }}
 QPushButton[role="primary"] {{ background: {accent}; color: {accent_text}; border-color: {accent};
                                font-weight: 600; }}
+QPushButton[role="primary"]:disabled {{ background: {accent_soft}; color: {dim}; border-color: {accent_soft}; }}
 QToolButton {{ border-radius: 5px; padding: 4px; }}
 QToolButton:hover {{ background: {raised}; }}
 QToolButton:checked {{ background: {accent_soft}; }}

@@ -190,6 +190,11 @@ class Engine:
             self._latents.update(zip(digests, eps))
         return [EncodedImage(str(p), d, c, px) for p, d, c, px in zip(paths, digests, checks, images)]
 
+    def latent(self, digest: str) -> torch.Tensor:
+        """The cached latent ``[D]`` of one encoded image."""
+        with self._lock:
+            return self._latents[digest]
+
     def stats(self, digests: tuple[str, ...]) -> EvidenceStats:
         """Latent statistics of these images, in this order (cached per combination)."""
         with self._lock:

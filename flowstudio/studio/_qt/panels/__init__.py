@@ -8,7 +8,7 @@ engine host, renderers, notifier and preferences are all reachable from
 it).  A panel may also name screenshot views (:class:`ScreenshotSpec`),
 which ``flowstudio screenshot`` renders.
 
-Adding a panel (the Interpolation, Classify and Train views are next):
+Adding a panel (the Interpolation, Classify and Train views were added this way):
 
 1. write ``flowstudio/studio/_qt/views/interpolation_view.py`` (or
    ``panels/...`` for a dock) with a widget class taking ``studio``;
@@ -38,6 +38,9 @@ PANEL_MODULES = (
     "flowstudio.studio._qt.panels.evidence_panel",
     "flowstudio.studio._qt.panels.posterior_panel",
     "flowstudio.studio._qt.panels.model_panel",
+    "flowstudio.studio._qt.views.interpolation_view",
+    "flowstudio.studio._qt.views.classify_view",
+    "flowstudio.studio._qt.views.train_view",
 )
 """Modules that register panels when imported, in no particular order (``order`` sorts them)."""
 

@@ -1,0 +1,90 @@
+"""The Classify table's model: one row per sorted image (thumbnail, file, predicted class, one score per class).
+
+Scores are log-likelihoods under each class's posterior predictive; the
+best one of a row (its predicted class) is highlighted.  Sorting (through a
+``QSortFilterProxyModel``) uses the raw values of :data:`SORT_ROLE`.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+from PySide6.QtCore import QAbstractTableModel, QModelIndex, QPersistentModelIndex, Qt
+from PySide6.QtGui import QColor, QFont
+from PySide6.QtWidgets import QApplication
+
+from flowstudio.studio._qt.pixmaps import crisp_pixmap
+
+SORT_ROLE = Qt.ItemDataRole.UserRole + 1
+THUMB = 32
+FIXED = ("File", "Predicted")
+
+
+class ClassifyModel(QAbstractTableModel):
+    def __init__(self, parent: Any = None):
+        super().__init__(parent)
+        self.classes: list[str] = []
+        self.rows: list[Any] = []  # Classified
+        self._thumbs: dict[int, Any] = {}
+
+    def reset(self, classes: list[str]) -> None:
+        self.beginResetModel()
+        self.classes, self.rows = list(classes), []
+        self._thumbs.clear()
+        self.endResetModel()
+
+    def append(self, rows: list[Any]) -> None:
+        if rows:
+            self.beginInsertRows(QModelIndex(), len(self.rows), len(self.rows) + len(rows) - 1)
+            self.rows += rows
+            self.endInsertRows()
+
+    def rowCount(self, parent: QModelIndex | QPersistentModelIndex = QModelIndex()) -> int:
+        return 0 if parent.isValid() else len(self.rows)
+
+    def columnCount(self, parent: QModelIndex | QPersistentModelIndex = QModelIndex()) -> int:
+        return 0 if parent.isValid() else len(FIXED) + len(self.classes)
+
+    def headerData(self, section: int, orientation: Qt.Orientation, role: int = Qt.ItemDataRole.DisplayRole) -> Any:
+        if orientation != Qt.Orientation.Horizontal:
+            return None
+        if role == Qt.ItemDataRole.DisplayRole:
+            return FIXED[section] if section < len(FIXED) else self.classes[section - len(FIXED)]
+        if role == Qt.ItemDataRole.ToolTipRole and section >= len(FIXED):
+            return "Log-likelihood under this class (higher is more likely); the best one is highlighted"
+        return None
+
+    def data(self, index: QModelIndex | QPersistentModelIndex, role: int = Qt.ItemDataRole.DisplayRole) -> Any:
+        if not index.isValid():
+            return None
+        row, col = self.rows[index.row()], index.column()
+        score = col - len(FIXED)
+        if role in (Qt.ItemDataRole.DisplayRole, SORT_ROLE):
+            if col == 0:
+                return Path(row.path).name
+            if col == 1:
+                return row.predicted
+            return f"{row.scores[score]:,.1f}" if role == Qt.ItemDataRole.DisplayRole else row.scores[score]
+        if role == Qt.ItemDataRole.DecorationRole and col == 0:
+            return self._thumb(index.row())
+        if role == Qt.ItemDataRole.ToolTipRole and col == 0:
+            return row.path
+        if role == Qt.ItemDataRole.TextAlignmentRole and score >= 0:
+            return int(Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter)
+        best = score >= 0 and self.classes[score] == row.predicted
+        if role == Qt.ItemDataRole.BackgroundRole and (best or col == 1):
+            colour = QColor(QApplication.palette().highlight().color())
+            colour.setAlpha(70)
+            return colour
+        if role == Qt.ItemDataRole.FontRole and (best or col == 1):
+            font = QFont()
+            font.setBold(True)
+            return font
+        return None
+
+    def _thumb(self, row: int) -> Any:
+        if row not in self._thumbs:
+            dpr = QApplication.instance().devicePixelRatio() if QApplication.instance() else 1.0
+            self._thumbs[row] = crisp_pixmap(self.rows[row].pixels, THUMB, dpr)
+        return self._thumbs[row]

@@ -1,0 +1,372 @@
+"""Train: train a new model in a separate process, watch it learn, and open it in one click.
+
+Left: what to train (a built-in data set or a folder, a family, a size
+preset whose architecture is shown, steps, device, a run name), Start /
+Pause / Cancel, and the history of runs under the studio's runs folder
+(Resume a cancelled or interrupted run, Open a finished one's model).
+Right: progress with ETA, a live plot of the training and held-out
+bits/dim, and the latest sample grid.  The run is a ``flowstudio train``
+child process (:mod:`..training_host`): the window never waits on it.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+from PySide6.QtCore import Qt
+from PySide6.QtGui import QPixmap
+from PySide6.QtWidgets import (QComboBox, QFormLayout, QFrame, QHBoxLayout, QHeaderView, QLabel, QLineEdit,
+                               QProgressBar, QPushButton, QSpinBox, QTreeWidget, QTreeWidgetItem, QVBoxLayout,
+                               QWidget)
+
+from flowstudio.studio._qt.dialogs import ask_folder
+from flowstudio.studio._qt.icons import bind_icon
+from flowstudio.studio._qt.labels import role_label
+from flowstudio.studio._qt.panels import PanelSpec, ScreenshotSpec, register_panel
+from flowstudio.studio._qt.panels.model_panel import DEVICES
+from flowstudio.studio._qt.views.loss_plot import LossPlot
+from flowstudio.studio._qt.views.scroll_body import scroll_body
+from flowstudio.studio.eta import format_duration
+from flowstudio.studio.paths import runs_dir
+from flowstudio.studio.runs import DATASETS, list_runs, new_run_dir, read_run
+from flowstudio.training.runner import TrainRequest
+
+FAMILIES = (("glow", "Glow"), ("realnvp", "RealNVP"), ("nice", "NICE"))
+PRESETS = (("small", "Small: minutes"), ("medium", "Medium"), ("large", "Large: best quality"))
+FOLDER = "folder"
+FAMILY_TIP = "Glow is the best for images; RealNVP and NICE are older, simpler flows"
+PRESET_TIP = "Model size: small trains in minutes on a CPU, large gives the best models but needs a GPU or hours"
+
+
+def _button(text: str, icon: str, tip: str, slot: Any) -> QPushButton:
+    button = QPushButton(text, toolTip=tip)
+    bind_icon(button, icon)
+    button.clicked.connect(slot)
+    return button
+
+
+def preset_text(family: str, preset: str) -> str:
+    """``"levels 2 · steps 4 · hidden 64 — batch 64, 2,000 steps"``: a preset's architecture in one line."""
+    from flowstudio.training.preset_table import get_preset
+
+    p = get_preset(family, preset)
+    arch = " · ".join(f"{k} {v}" for k, v in p.arch.items())
+    return f"{arch} — batch {p.batch_size}, {p.steps:,} steps"
+
+
+def live_every(steps: int) -> list[str]:
+    """Event cadence for watching: about 20 sample grids and 10 held-out evaluations per run."""
+    return ["--sample-every", str(max(10, steps // 20)), "--eval-every", str(max(10, steps // 10)),
+            "--log-every", str(max(1, min(10, steps // 50)))]
+
+
+class TrainView(QWidget):
+    def __init__(self, studio: Any, parent: QWidget | None = None):
+        super().__init__(parent)
+        self.studio = studio
+        self.training = studio.training
+        self.extra: list[str] = []  # more ``flowstudio train`` options (tests use a tiny architecture)
+        self.folder: str | None = None
+        self.total_steps = 0
+
+        self.data = QComboBox(toolTip="The images to learn from")
+        for key, label in DATASETS:
+            self.data.addItem(label, key)
+        self.data.addItem("A folder of images…", FOLDER)
+        self.data.activated.connect(self._data_chosen)
+        self.family = QComboBox(toolTip=FAMILY_TIP)
+        for key, label in FAMILIES:
+            self.family.addItem(label, key)
+        self.preset = QComboBox(toolTip=PRESET_TIP)
+        for key, label in PRESETS:
+            self.preset.addItem(label, key)
+        self.arch = role_label("", "hint", wrap=True)
+        self.steps = QSpinBox(minimum=10, maximum=1_000_000, singleStep=500, toolTip="Optimiser steps in total")
+        self.device = QComboBox(toolTip="Where the training runs (Automatic picks a GPU when there is one)")
+        for key, label in DEVICES:
+            self.device.addItem(label, key)
+        self.name = QLineEdit(placeholderText="e.g. my-digits", toolTip="The run's folder name under the runs folder")
+        for combo in (self.family, self.preset):
+            combo.currentIndexChanged.connect(self._preset_changed)
+        form = QFormLayout()
+        form.setLabelAlignment(Qt.AlignmentFlag.AlignRight)
+        form.addRow("Data", self.data)
+        form.addRow("Family", self.family)
+        form.addRow("Size", self.preset)
+        form.addRow("", self.arch)
+        form.addRow("Steps", self.steps)
+        form.addRow("Device", self.device)
+        form.addRow("Run name", self.name)
+        self.start_button = _button("Start training", "fa5s.play", "Train in a separate process; the studio "
+                                    "stays usable", self.start)
+        self.start_button.setProperty("role", "primary")
+        self.pause_button = _button("Pause", "fa5s.pause", "Pause after the current step (Resume continues)",
+                                    self.toggle_pause)
+        self.cancel_button = _button("Cancel", "fa5s.stop", "Stop now; a checkpoint is written so the run can be "
+                                     "resumed later", self.training.cancel)
+        controls = QHBoxLayout()
+        for button in (self.start_button, self.pause_button, self.cancel_button):
+            controls.addWidget(button)
+
+        self.runs = QTreeWidget(rootIsDecorated=False, uniformRowHeights=True,
+                                toolTip="Runs in the studio's runs folder, newest first")
+        self.runs.setHeaderLabels(["Run", "Data", "Steps", "Bits/dim", "State"])
+        self.runs.header().setSectionResizeMode(QHeaderView.ResizeMode.ResizeToContents)
+        self.runs.header().setSectionResizeMode(0, QHeaderView.ResizeMode.Stretch)
+        self.runs.setHorizontalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOff)
+        self.runs.itemSelectionChanged.connect(self._sync_buttons)
+        self.runs.itemDoubleClicked.connect(lambda *_: self.open_model())
+        self.resume_button = _button("Resume", "fa5s.redo", "Continue the chosen cancelled or interrupted run from "
+                                     "its checkpoint", self.resume_selected)
+        self.open_button = _button("Open model", "fa5s.folder-open", "Use the chosen finished run's model in the "
+                                   "studio", self.open_model)
+        run_buttons = QHBoxLayout()
+        run_buttons.addWidget(self.resume_button)
+        run_buttons.addWidget(self.open_button)
+        run_buttons.addStretch(1)
+        refresh = QPushButton(toolTip="Read the runs folder again")
+        bind_icon(refresh, "fa5s.sync")
+        refresh.clicked.connect(self.refresh_runs)
+        run_buttons.addWidget(refresh)
+
+        left = QVBoxLayout()
+        left.setSpacing(8)
+        left.addWidget(role_label("New training", "heading"))
+        left.addLayout(form)
+        left.addLayout(controls)
+        left.addSpacing(8)
+        left.addWidget(role_label("Runs", "heading"))
+        left.addWidget(self.runs, 1)
+        left.addLayout(run_buttons)
+        left_box = QWidget()
+        left_box.setLayout(left)
+        left_box.setFixedWidth(350)
+        left.setContentsMargins(0, 0, 0, 0)
+
+        self.status = role_label("No training is running.", "heading", live=True)
+        self.detail = role_label("Pick data and a size, then Start.", "hint", live=True)
+        self.bar = QProgressBar(textVisible=True)
+        self.plot = LossPlot()
+        self.samples = QLabel(alignment=Qt.AlignmentFlag.AlignCenter,
+                              toolTip="Samples from fixed noise at the latest step: they sharpen as the model learns")
+        self.samples.setMinimumSize(200, 160)
+        self.samples.setFrameShape(QFrame.Shape.StyledPanel)
+        self.samples_caption = role_label("Samples appear here during training", "hint")
+        self.samples_caption.setAlignment(Qt.AlignmentFlag.AlignCenter)
+        right = QVBoxLayout()
+        right.setSpacing(8)
+        right.addWidget(self.status)
+        right.addWidget(self.detail)
+        right.addWidget(self.bar)
+        right.addWidget(self.plot, 2)
+        right.addWidget(self.samples, 3)
+        right.addWidget(self.samples_caption)
+
+        layout = QHBoxLayout(scroll_body(self))
+        layout.setContentsMargins(16, 12, 16, 8)
+        layout.setSpacing(20)
+        layout.addWidget(left_box)
+        layout.addLayout(right, 1)
+
+        self.training.event.connect(self.on_event)
+        self.training.runningChanged.connect(lambda _: (self.refresh_runs(), self._sync_buttons()))
+        self._preset_changed()
+        self.refresh_runs()
+
+    # -- the form -----------------------------------------------------------------------
+    def _data_chosen(self, index: int) -> None:
+        if self.data.itemData(index) != FOLDER:
+            return
+        folder = ask_folder(self, "Folder of training images", self.studio.prefs)
+        if folder:
+            self.set_folder(folder)
+        else:
+            self.data.setCurrentIndex(0)
+
+    def set_folder(self, folder: str) -> None:
+        self.folder = folder
+        self.data.setItemText(self.data.findData(FOLDER), f"Folder: {Path(folder).name}")
+        self.data.setCurrentIndex(self.data.findData(FOLDER))
+
+    def _preset_changed(self) -> None:
+        family, preset = self.family.currentData(), self.preset.currentData()
+        self.arch.setText(preset_text(family, preset))
+        from flowstudio.training.preset_table import get_preset
+
+        self.steps.setValue(get_preset(family, preset).steps)
+
+    def request(self) -> TrainRequest:
+        data = self.folder if self.data.currentData() == FOLDER else self.data.currentData()
+        steps = self.steps.value()
+        return TrainRequest(data=str(data), family=self.family.currentData(), preset=self.preset.currentData(),
+                            steps=steps, device=self.device.currentData(), name=self.run_name(),
+                            extra=live_every(steps) + list(self.extra))
+
+    def run_name(self) -> str:
+        data = Path(self.folder).name if self.data.currentData() == FOLDER and self.folder else self.data.currentData()
+        return self.name.text().strip() or f"{self.family.currentData()}-{data}"
+
+    # -- steering -----------------------------------------------------------------------
+    def start(self) -> Any:
+        if self.training.running:
+            return None
+        request = self.request()
+        run_dir = new_run_dir(runs_dir(), request.name)
+        self._begin(request.steps, f"Starting “{run_dir.name}”…")
+        return self.training.start(request, run_dir)
+
+    def resume_selected(self) -> Any:
+        run = self.selected_run()
+        if run is None or not run.resumable or self.training.running:
+            return None
+        self._begin(run.steps, f"Resuming “{run.path.name}”…")
+        return self.training.resume(run.path)
+
+    def _begin(self, steps: int, text: str) -> None:
+        self.total_steps = steps
+        self.plot.clear(steps)
+        self.bar.setRange(0, max(steps, 1))
+        self.bar.setValue(0)
+        self.status.setText(text)
+        self.detail.setText("Preparing the data and the model…")
+        self.samples.clear()
+        self._sync_buttons()
+
+    def toggle_pause(self) -> None:
+        if self.training.paused:
+            self.training.resume_paused()
+        else:
+            self.training.pause()
+
+    # -- events -------------------------------------------------------------------------
+    def on_event(self, e: dict) -> None:
+        kind = e.get("event")
+        name = self.training.run_dir.name if self.training.run_dir else ""
+        if kind == "start":
+            self.total_steps = int(e.get("settings", {}).get("steps", self.total_steps) or self.total_steps)
+            self.plot.total_steps = self.total_steps
+            self.bar.setRange(0, max(self.total_steps, 1))
+            self.status.setText(f"Training “{name}”")
+            epoch = format_duration(e.get("estimated_epoch_s"))
+            self.detail.setText(f"{e.get('parameters', 0):,} parameters on {e.get('device')} · "
+                                f"{e.get('n_train', 0):,} training images"
+                                + (f" · about {epoch} per pass over the data" if epoch else ""))
+            self.refresh_runs()
+        elif kind == "step":
+            self.bar.setValue(int(e["step"]))
+            left = format_duration(e.get("eta_s"))
+            self.bar.setFormat(f"step %v of %m · {left} left" if left else "step %v of %m")
+            self.plot.add_step(int(e["step"]), e.get("loss_bpd"))
+            self.detail.setText(f"{e.get('images_per_s') or 0:,.0f} images/s · pass {e.get('epoch', 0):.1f} "
+                                "over the data")
+            self._live_row(f"{e['step']:,} / {self.total_steps:,}", 2)
+            self._live_row(f"{e['loss_bpd']:.3f}" if e.get("loss_bpd") is not None else "–", 3)
+        elif kind == "eval" or (kind == "done" and e.get("test_bpd") is not None):
+            self.plot.add_eval(int(e["step"]), e.get("test_bpd"))
+        elif kind == "samples":
+            self.show_samples(e["path"], int(e["step"]))
+        elif kind in ("paused", "resumed"):
+            self.status.setText(f"Paused “{name}”" if kind == "paused" else f"Training “{name}”")
+        elif kind == "warning":
+            self.studio.notifier.warning("Training", e.get("message", ""))
+        if kind in ("done", "cancelled", "error"):
+            self._finished(e, name)
+        self._sync_buttons()
+
+    def _finished(self, e: dict, name: str) -> None:
+        kind = e["event"]
+        if kind == "done":
+            self.status.setText(f"“{name}” finished")
+            self.studio.notifier.success(f"Training “{name}” finished",
+                                         "Open model uses it in the studio.")
+        elif kind == "cancelled":
+            self.status.setText(f"“{name}” cancelled at step {e.get('step', 0):,}")
+            self.detail.setText("A checkpoint was kept: Resume continues from there.")
+        else:
+            self.status.setText(f"“{name}” stopped with an error")
+            self.studio.notifier.error("Training stopped", e.get("message", ""),
+                                       details=[e["stderr_tail"]] if e.get("stderr_tail") else ())
+
+    def show_samples(self, path: str, step: int) -> None:
+        pixmap = QPixmap(path)
+        if pixmap.isNull():
+            return
+        side = min(self.samples.width(), self.samples.height()) - 8
+        k = max(1, side // max(pixmap.width(), 1))
+        self.samples.setPixmap(pixmap.scaled(pixmap.width() * k, pixmap.height() * k,
+                                             Qt.AspectRatioMode.KeepAspectRatio,
+                                             Qt.TransformationMode.FastTransformation))
+        self.samples_caption.setText(f"Samples at step {step:,}")
+
+    # -- runs ---------------------------------------------------------------------------
+    def refresh_runs(self) -> None:
+        keep = self.selected_run()
+        running = {self.training.run_dir} if self.training.running and self.training.run_dir else set()
+        self.runs.clear()
+        for run in list_runs(runs_dir(), running):
+            bpd = f"{run.last_bpd:.3f}" if run.last_bpd is not None else "–"
+            item = QTreeWidgetItem([run.path.name, run.data,
+                                    f"{run.step:,} / {run.steps:,}", bpd, run.state])
+            item.setData(0, Qt.ItemDataRole.UserRole, str(run.path))
+            item.setToolTip(0, str(run.path))
+            self.runs.addTopLevelItem(item)
+            if keep is not None and run.path == keep.path:
+                item.setSelected(True)
+        self._sync_buttons()
+
+    def _live_row(self, text: str, column: int) -> None:
+        """Keep the running run's row current without re-reading the folder."""
+        for i in range(self.runs.topLevelItemCount()):
+            item = self.runs.topLevelItem(i)
+            if self.training.run_dir is not None and Path(item.data(0, Qt.ItemDataRole.UserRole)) == self.training.run_dir:
+                item.setText(column, text)
+
+    def select_run(self, path: str | Path) -> None:
+        for i in range(self.runs.topLevelItemCount()):
+            item = self.runs.topLevelItem(i)
+            item.setSelected(Path(item.data(0, Qt.ItemDataRole.UserRole)) == Path(path))
+
+    def selected_run(self) -> Any:
+        items = self.runs.selectedItems() if hasattr(self, "runs") else []
+        return read_run(items[0].data(0, Qt.ItemDataRole.UserRole)) if items else None
+
+    def open_model(self) -> Any:
+        run = self.selected_run()
+        if run is None or run.model is None:
+            return None
+        self.studio.notifier.info(f"Opening the model of “{run.path.name}”")
+        return self.studio.load_model(str(run.model))
+
+    def _sync_buttons(self) -> None:
+        running = self.training.running
+        run = self.selected_run()
+        live = run is not None and running and self.training.run_dir is not None and run.path == self.training.run_dir
+        self.start_button.setEnabled(not running)
+        self.pause_button.setEnabled(running)
+        self.cancel_button.setEnabled(running)
+        self.pause_button.setText("Resume" if self.training.paused else "Pause")
+        bind_icon(self.pause_button, "fa5s.play" if self.training.paused else "fa5s.pause")
+        self.resume_button.setEnabled(not running and run is not None and run.resumable)
+        self.open_button.setEnabled(run is not None and run.model is not None and not live)
+
+
+def _screenshot(window: Any) -> None:
+    """A tiny real run (digits, small preset), captured once steps and a sample grid have arrived."""
+    from flowstudio.studio._qt.screenshots import wait_until
+
+    view = window.panels["train"]
+    window.show_panel("train")
+    if not view.training.running:
+        view.steps.setValue(1000)
+        view.name.setText("digits-demo")
+        view.start()
+    seen: dict[str, int] = {}
+    view.training.event.connect(lambda e: seen.__setitem__(e["event"], seen.get(e["event"], 0) + 1))
+    if not wait_until(lambda: seen.get("step", 0) >= 3 and seen.get("samples", 0) >= 2 and seen.get("eval", 0) >= 1,
+                      timeout_s=300):
+        raise RuntimeError("the demo training sent no samples in time")
+
+
+register_panel(PanelSpec("train", "Train", "fa5s.dumbbell", "center", TrainView, order=50,
+                         screenshots=(ScreenshotSpec("train", _screenshot),)))

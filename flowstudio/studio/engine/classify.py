@@ -1,0 +1,127 @@
+"""Few-shot classification of image files against evidence sets, as ``flowstudio classify`` does.
+
+Each class is a set of example images; a query goes to the class whose
+Transflow posterior predictive gives its latent the highest likelihood
+(:class:`flowstudio.transflow.TransflowClassifier`).  The job encodes the
+classes' examples the engine has not seen yet, then the queries one batch
+per step (Cancel answers between batches).  CSV rows have the command
+line's columns: ``file``, ``predicted``, then one log-likelihood per class.
+"""
+
+from __future__ import annotations
+
+import shutil
+from collections.abc import Iterator, Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import numpy as np
+
+from flowstudio.cli.common import write_rows
+from flowstudio.data.images import iter_image_paths, iter_loaded_images
+from flowstudio.imaging import file_digest
+from flowstudio.studio.engine.session import ENCODE_BATCH, Engine
+from flowstudio.transflow import LikelihoodSpec, TransflowClassifier
+from flowstudio.transflow.encode import encode_images
+
+
+@dataclass(frozen=True)
+class Classified:
+    """One query: its file, predicted class, log-likelihood per class (in class order), the pixels the model saw."""
+
+    path: str
+    predicted: str
+    scores: tuple[float, ...]
+    pixels: np.ndarray
+
+
+@dataclass
+class ClassifyProgress:
+    done: int
+    total: int
+    rows: list[Classified] = field(default_factory=list)
+    errors: list[tuple[str, str]] = field(default_factory=list)
+
+
+def _class_digests(engine: Engine, paths: Sequence[str]) -> tuple[str, ...]:
+    """The short hashes of a class's examples, encoding the ones the engine has not seen."""
+    digests = [file_digest(p) for p in paths]
+    missing = [p for p, d in zip(paths, digests) if not engine.has(d)]
+    if missing:
+        for _ in engine.encode(missing):
+            pass
+    return tuple(d for d in digests if engine.has(d))
+
+
+def classify(engine: Engine, classes: dict[str, Sequence[str]], spec: LikelihoodSpec,
+             queries: Sequence[str]) -> Iterator[ClassifyProgress]:
+    """Sort ``queries`` (files or folders) into ``classes`` (name -> example files), one batch per step."""
+    if len(classes) < 2:
+        raise ValueError("choose at least two evidence sets as classes")
+    clf = TransflowClassifier(spec)
+    for name, paths in classes.items():
+        digests = _class_digests(engine, list(paths))
+        if not digests:
+            raise ValueError(f"the set “{name}” has no usable images")
+        clf.add_stats(name, engine.stats(digests))
+    files, problems = iter_image_paths([Path(q) for q in queries])
+    model = engine.model
+    c, h, w = model.image_shape
+    done = 0
+    yield ClassifyProgress(0, len(files), errors=[(str(p), r) for p, r in problems])
+    for batch in iter_loaded_images(files, c, (h, w), ENCODE_BATCH):
+        step = ClassifyProgress(done, len(files), errors=[(str(p), r) for p, r in batch.errors])
+        if batch.paths:
+            eps = next(encode_images(model, batch.images, batch_size=len(batch.paths)))[0]
+            labels, scores = clf.predict(eps)
+            step.rows = [Classified(str(p), str(label), tuple(row), px)
+                         for p, label, row, px in zip(batch.paths, labels, scores.tolist(), batch.images)]
+        done += len(batch.paths) + len(batch.errors)
+        step.done = done
+        yield step
+
+
+def csv_rows(rows: Sequence[Classified], classes: Sequence[str]) -> list[dict]:
+    return [{"file": r.path, "predicted": r.predicted, **dict(zip(classes, r.scores))} for r in rows]
+
+
+def write_csv(rows: Sequence[Classified], classes: Sequence[str], path: str | Path) -> Path:
+    """The command line's CSV (``file``, ``predicted``, one column per class; 3 decimals)."""
+    write_rows(csv_rows(rows, classes), ["file", "predicted", *classes], Path(path))
+    return Path(path)
+
+
+def copy_into_folders(rows: Sequence[Classified], dest: str | Path) -> Iterator[ClassifyProgress]:
+    """Copy each file into ``dest/<predicted class>/`` (as ``--copy-to``), one file per step."""
+    for i, row in enumerate(rows):
+        folder = Path(dest) / row.predicted
+        folder.mkdir(parents=True, exist_ok=True)
+        shutil.copy2(row.path, folder / Path(row.path).name)
+        yield ClassifyProgress(i + 1, len(rows))
+
+
+FASHION_LABELS = {"trousers": 1, "sneakers": 7, "bags": 8}
+"""Fashion-MNIST label of each bundled example set that is a whole class."""
+
+
+def write_fashion_queries(folder: str | Path, per_class: int, start: int = 2000) -> dict[str, str]:
+    """Write ``per_class`` Fashion-MNIST test images of each class in :data:`FASHION_LABELS` as PNGs.
+
+    A small labelled set for demonstrations and tests (images from ``start``
+    on, away from the first ones); returns file path -> true class.
+    """
+    from PIL import Image
+
+    from flowstudio.data import load_fashion_mnist
+
+    images, labels = load_fashion_mnist("test")
+    folder = Path(folder)
+    folder.mkdir(parents=True, exist_ok=True)
+    truth = {}
+    for name, label in FASHION_LABELS.items():
+        picked = [i for i in range(start, len(labels)) if labels[i] == label][:per_class]
+        for i in picked:
+            path = folder / f"{name}-{i:05d}.png"
+            Image.fromarray(np.asarray(images[i]).reshape(28, 28).astype(np.uint8)).save(path)
+            truth[str(path)] = name
+    return truth

@@ -1,0 +1,116 @@
+"""The Train tab with real ``flowstudio train`` processes (a tiny Glow on digits): progress, pause, cancel, resume.
+
+The window must stay responsive throughout: a 20 ms QTimer keeps ticking
+while the child trains, pauses and stops.
+"""
+
+from __future__ import annotations
+
+import time
+
+from PySide6.QtCore import QTimer
+from PySide6.QtWidgets import QMessageBox
+
+from tests.studio_support import studio_home, wait_idle, window  # noqa: F401
+
+from flowstudio.studio.paths import runs_dir
+from flowstudio.studio.runs import list_runs
+
+TINY = ["--arch", "levels=2", "--arch", "steps=1", "--arch", "hidden=8", "--batch-size", "16",
+        "--init-batch-size", "64", "--warmup", "5"]
+EVENT_MS = 60_000
+
+
+class Ticker:
+    """Counts ticks of a 20 ms timer and the longest gap between two (the GUI thread's longest stall)."""
+
+    def __init__(self):
+        self.ticks, self.gap, self._last = 0, 0.0, time.monotonic()
+        self.timer = QTimer(interval=20, timeout=self._tick)
+        self.timer.start()
+
+    def _tick(self):
+        now = time.monotonic()
+        self.ticks, self.gap, self._last = self.ticks + 1, max(self.gap, now - self._last), now
+
+
+def _events(view):
+    seen: list[dict] = []
+    view.training.event.connect(seen.append)
+    return seen
+
+
+def _kinds(seen):
+    return [e["event"] for e in seen]
+
+
+def test_training_runs_from_the_panel_pauses_cancels_and_resumes(qtbot, window, monkeypatch):
+    view, training = window.panels["train"], window.studio.training
+    window.show_panel("train")
+    seen = _events(view)
+    ticker = Ticker()
+    view.data.setCurrentIndex(view.data.findData("digits"))
+    view.steps.setValue(3000)
+    view.name.setText("tiny")
+    view.extra = list(TINY)
+    view.start_button.click()
+    assert training.running and not view.start_button.isEnabled()
+
+    qtbot.waitUntil(lambda: len(view.plot.train) >= 2 and view.bar.value() > 0, timeout=EVENT_MS)
+    assert "start" in _kinds(seen) and view.bar.maximum() == 3000
+    view.pause_button.click()
+    qtbot.waitUntil(lambda: training.paused and view.pause_button.text() == "Resume", timeout=EVENT_MS)
+    paused_at = view.bar.value()
+    ticks = ticker.ticks
+    qtbot.wait(300)
+    assert ticker.ticks > ticks + 5 and view.bar.value() == paused_at  # the GUI ticks, the child waits
+    view.pause_button.click()
+    qtbot.waitUntil(lambda: "resumed" in _kinds(seen) and view.bar.value() > paused_at, timeout=EVENT_MS)
+
+    # The quit guard asks while a training runs.
+    asked = []
+    monkeypatch.setattr(QMessageBox, "question", lambda *a, **k: asked.append(a[2]) or QMessageBox.StandardButton.No)
+    assert not window.close() and window.isVisible() and "Training “tiny”" in asked[0]
+
+    clicked = time.monotonic()
+    view.cancel_button.click()
+    qtbot.waitUntil(lambda: not training.running, timeout=EVENT_MS)
+    assert time.monotonic() - clicked < 3.0
+    cancelled = next(e for e in seen if e["event"] == "cancelled")
+    assert cancelled["checkpoint"] and cancelled["step"] > 0
+    run = next(r for r in list_runs(runs_dir()) if r.path.name == "tiny")
+    assert run.state == "cancelled" and run.resumable and run.step == cancelled["step"]
+
+    view.refresh_runs()
+    view.select_run(run.path)
+    assert view.resume_button.isEnabled() and not view.open_button.isEnabled()
+    seen.clear()
+    view.resume_button.click()
+    qtbot.waitUntil(lambda: any(e["event"] == "step" and e["step"] > cancelled["step"] for e in seen),
+                    timeout=EVENT_MS)
+    start = next(e for e in seen if e["event"] == "start")
+    assert start["resumed_from_step"] == cancelled["step"]
+    view.cancel_button.click()
+    qtbot.waitUntil(lambda: not training.running, timeout=EVENT_MS)
+    assert ticker.gap < 1.0, f"the GUI thread stalled for {ticker.gap:.2f} s"
+
+
+def test_a_finished_run_is_listed_and_its_model_opens_in_one_click(qtbot, window):
+    view, studio = window.panels["train"], window.studio
+    seen = _events(view)
+    view.data.setCurrentIndex(view.data.findData("digits"))
+    view.steps.setValue(20)
+    view.name.setText("done")
+    view.extra = list(TINY)
+    view.start()
+    qtbot.waitUntil(lambda: "exited" in _kinds(seen), timeout=EVENT_MS)
+    assert "done" in _kinds(seen) and "samples" in _kinds(seen)
+    assert view.samples.pixmap() is not None and not view.samples.pixmap().isNull()
+    assert view.plot.held_out  # the final held-out bits/dim
+    view.select_run(runs_dir() / "done")
+    item = view.runs.selectedItems()[0]
+    assert item.text(4) == "finished" and item.text(2) == "20 / 20" and view.open_button.isEnabled()
+    view.open_button.click()
+    qtbot.waitUntil(lambda: studio.host.info is not None and "done" in studio.host.info.path, timeout=EVENT_MS)
+    wait_idle(qtbot, window)
+    assert studio.host.info.image_shape == (1, 8, 8)
