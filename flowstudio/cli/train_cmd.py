@@ -32,8 +32,8 @@ from flowstudio.training.datasets import BUILTIN, DEFAULT_PORTRAITS, FOLDER_SIDE
 from flowstudio.training.distributed import Cluster, from_environment
 from flowstudio.training.engine import TrainJob, amp_enabled, train
 from flowstudio.training.events import describe, make_event, to_json_line
-from flowstudio.training.presets import (PRESET_NAMES, Preset, epoch_seconds, get_preset, measure_step_seconds,
-                                         parameter_count, preset_config)
+from flowstudio.training.preset_table import PRESET_NAMES, Preset, get_preset
+from flowstudio.training.presets import epoch_seconds, measure_step_seconds, parameter_count, preset_config
 from flowstudio.training.run_dir import RunDir
 from flowstudio.training.settings import LR_DECAYS, TrainSettings
 

@@ -22,7 +22,7 @@ from typing import Any
 import torch
 
 from flowstudio.models import build_model
-from flowstudio.training.preset_table import PRESET_NAMES, PRESETS, Preset, get_preset  # noqa: F401
+from flowstudio.training.preset_table import get_preset
 from flowstudio.training.objective import training_bits_per_dim
 
 FAST_STEP_S = 1.0

@@ -8,10 +8,12 @@ the dark and light themes never leaves dark icons on a dark background.
 from __future__ import annotations
 
 import weakref
+from collections.abc import Callable
 from typing import Any
 
 import qtawesome as qta
 from PySide6.QtGui import QIcon
+from PySide6.QtWidgets import QPushButton
 
 _palette: dict[str, str] = {"normal": "#d7dae0", "disabled": "#6b7079", "accent": "#5aa9ff", "on_accent": "#0d1117",
                             "info": "#5aa9ff", "success": "#4cc38a", "warning": "#f0b429", "error": "#f06a6a"}
@@ -32,6 +34,15 @@ def bind_icon(target: Any, name: str, role: str = "normal") -> None:
     """Give ``target`` (anything with ``setIcon``) a themed icon that follows theme changes."""
     target.setIcon(themed_icon(name, role))
     _bound[target] = (name, role)
+
+
+def icon_button(text: str, icon: str, tooltip: str, on_click: Callable[[], Any] | None = None) -> QPushButton:
+    """A push button with a themed icon (following theme changes), a tooltip and its click handler."""
+    button = QPushButton(text, toolTip=tooltip)
+    bind_icon(button, icon)
+    if on_click is not None:
+        button.clicked.connect(on_click)
+    return button
 
 
 def set_icon_palette(colours: dict[str, str]) -> None:

@@ -13,13 +13,13 @@ from typing import Any
 from PySide6.QtCore import QItemSelectionModel, QSize, Qt
 from PySide6.QtGui import QAction, QGuiApplication, QPainter
 from PySide6.QtWidgets import (QAbstractItemView, QHBoxLayout, QListView, QListWidget, QListWidgetItem, QMenu,
-                               QPushButton, QSizePolicy, QStyledItemDelegate, QToolButton, QVBoxLayout, QWidget)
+                               QSizePolicy, QStyledItemDelegate, QToolButton, QVBoxLayout, QWidget)
 
 from flowstudio.resources import example_sets
 from flowstudio.studio._qt.dialogs import IMAGE_FILTER, ask_folder, ask_open_paths
 from flowstudio.studio._qt.file_drops import accept_file_drops
 from flowstudio.studio._qt.labels import role_label
-from flowstudio.studio._qt.icons import bind_icon
+from flowstudio.studio._qt.icons import bind_icon, icon_button
 from flowstudio.studio._qt.panels import PanelSpec, ScreenshotSpec, register_panel
 from flowstudio.studio._qt.panels.evidence_model import UID_ROLE, EvidenceDelegate, EvidenceListModel
 
@@ -96,12 +96,8 @@ class EvidencePanel(QWidget):
 
         self.set_title = role_label("", "heading", live=True)
         self.set_stats = role_label("", "hint", live=True)
-        add = QPushButton("Add images…", toolTip="Choose image files to add to this set (Ctrl+I)")
-        bind_icon(add, "fa5s.images")
-        add.clicked.connect(self.ask_add_images)
-        add_folder = QPushButton("Folder…", toolTip="Add every image in a folder (Ctrl+Shift+I)")
-        bind_icon(add_folder, "fa5s.folder-plus")
-        add_folder.clicked.connect(self.ask_add_folder)
+        add = icon_button("Add images…", "fa5s.images", "Choose image files to add to this set (Ctrl+I)", self.ask_add_images)
+        add_folder = icon_button("Folder…", "fa5s.folder-plus", "Add every image in a folder (Ctrl+Shift+I)", self.ask_add_folder)
         add_row = QHBoxLayout()
         add_row.addWidget(add, 1)
         add_row.addWidget(add_folder, 1)

@@ -10,7 +10,7 @@ from PySide6.QtWidgets import QDialog, QHBoxLayout, QLabel, QPushButton, QVBoxLa
 
 from flowstudio.studio._qt.dialogs import ask_save_path
 from flowstudio.studio._qt.labels import role_label
-from flowstudio.studio._qt.icons import bind_icon
+from flowstudio.studio._qt.icons import bind_icon, icon_button
 from flowstudio.studio._qt.pixmaps import crisp_pixmap, to_qimage
 from flowstudio.studio._qt.views.describe import describe_sample
 
@@ -33,9 +33,7 @@ class CellDialog(QDialog):
         seed.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
         how = role_label(describe_sample(result), "hint", wrap=True)
 
-        use = QPushButton("Use as first seed", toolTip="Make this seed the grid's first cell")
-        bind_icon(use, "fa5s.dice")
-        use.clicked.connect(self.use_seed)
+        use = icon_button("Use as first seed", "fa5s.dice", "Make this seed the grid's first cell", self.use_seed)
         copy = QPushButton("Copy")
         bind_icon(copy, "fa5s.copy")
         copy.clicked.connect(lambda: QGuiApplication.clipboard().setImage(to_qimage(result.images[index])))

@@ -4,11 +4,11 @@ from __future__ import annotations
 
 from typing import Any
 
-from PySide6.QtWidgets import QHBoxLayout, QPushButton, QVBoxLayout, QWidget
+from PySide6.QtWidgets import QHBoxLayout, QVBoxLayout, QWidget
 
 from flowstudio.studio._qt.dialogs import ask_save_path
 from flowstudio.studio._qt.labels import role_label
-from flowstudio.studio._qt.icons import bind_icon
+from flowstudio.studio._qt.icons import icon_button
 from flowstudio.studio._qt.panels import PanelSpec, ScreenshotSpec, register_panel, show_tab
 from flowstudio.studio._qt.views.cell_dialog import CellDialog
 from flowstudio.studio._qt.views.describe import describe_sample
@@ -25,12 +25,8 @@ class SamplesView(QWidget):
         self.cell_dialog: CellDialog | None = None
         self.title = role_label("Samples", "heading")
         self.summary = role_label("", "hint", live=True)
-        reroll = QPushButton("New seed", toolTip="Roll a new random first seed (R)")
-        bind_icon(reroll, "fa5s.dice")
-        reroll.clicked.connect(studio.reroll_seed)
-        export = QPushButton("Export grid…", toolTip="Save the grid as a PNG with its parameters (Ctrl+E)")
-        bind_icon(export, "fa5s.file-export")
-        export.clicked.connect(self.ask_export)
+        reroll = icon_button("New seed", "fa5s.dice", "Roll a new random first seed (R)", studio.reroll_seed)
+        export = icon_button("Export grid…", "fa5s.file-export", "Save the grid as a PNG with its parameters (Ctrl+E)", self.ask_export)
         head = QHBoxLayout()
         head.addWidget(self.title)
         head.addSpacing(8)

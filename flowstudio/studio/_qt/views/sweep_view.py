@@ -8,11 +8,11 @@ from __future__ import annotations
 
 from typing import Any
 
-from PySide6.QtWidgets import QHBoxLayout, QPushButton, QVBoxLayout, QWidget
+from PySide6.QtWidgets import QHBoxLayout, QVBoxLayout, QWidget
 
 from flowstudio.studio._qt.dialogs import ask_save_path
 from flowstudio.studio._qt.labels import role_label
-from flowstudio.studio._qt.icons import bind_icon
+from flowstudio.studio._qt.icons import icon_button
 from flowstudio.studio._qt.panels import PanelSpec, ScreenshotSpec, register_panel, show_tab
 from flowstudio.studio._qt.views.image_grid import ImageGrid
 
@@ -28,9 +28,7 @@ class SweepView(QWidget):
         self.multiples: tuple[float, ...] = ()
         title = role_label("λ sweep", "heading")
         hint = role_label(EXPLAIN, "hint", live=True, wrap=True)
-        export = QPushButton("Export sweep…", toolTip="Save the sweep as a PNG with its parameters")
-        bind_icon(export, "fa5s.file-export")
-        export.clicked.connect(self.ask_export)
+        export = icon_button("Export sweep…", "fa5s.file-export", "Save the sweep as a PNG with its parameters", self.ask_export)
         head = QHBoxLayout()
         head.addWidget(title)
         head.addSpacing(8)
