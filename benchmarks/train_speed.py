@@ -16,41 +16,33 @@ Needs normflows (``pip install -e .[bench]``) and dataset-fashion-mnist.
 from __future__ import annotations
 
 import argparse
-import math
 import time
 import warnings
 
 import torch
 
 from flowstudio.data import load_fashion_mnist
-from flowstudio.models import build_model
+from flowstudio.models import ImageFlow, build_model
+from flowstudio.training.objective import dequantize
 
 from glow_speed import normflows_glow
 
-N_BITS = 8
 
-
-def model_space(images: torch.Tensor, dequantize: bool) -> torch.Tensor:
-    """uint8 -> [-0.5, 0.5] with uniform dequantization or bin centres (flowstudio.models.base)."""
-    k = images.float() + (torch.rand_like(images, dtype=torch.float32) if dequantize else 0.5)
-    return k / 2**N_BITS - 0.5
-
-
-def bits_per_dim(log_prob: torch.Tensor, dim: int) -> torch.Tensor:
-    return -(log_prob - dim * N_BITS * math.log(2)) / (dim * math.log(2))
-
-
-def run(name: str, log_prob, params, train: torch.Tensor, test: torch.Tensor, args) -> dict:
+def run(name: str, log_prob, params, pixels: ImageFlow, train: torch.Tensor, test: torch.Tensor, args) -> dict:
+    """Train ``log_prob`` for the CPU budget; ``pixels`` (our model) supplies the shared pixel maps and bits/dim."""
     gen = torch.Generator().manual_seed(0)
     torch.manual_seed(0)
-    dim = train[0].numel()
+
+    def noisy(images: torch.Tensor) -> torch.Tensor:
+        return dequantize(pixels, images, torch.rand(images.shape, generator=gen))
+
     with torch.no_grad():  # data-dependent ActNorm initialisation on the same first batch
-        log_prob(model_space(train[:512], True))
+        log_prob(noisy(train[:512]))
     opt = torch.optim.Adam(params, lr=args.lr)
     steps, cpu0, wall0 = 0, time.process_time(), time.perf_counter()
     while time.process_time() - cpu0 < args.budget:
         idx = torch.randint(0, len(train), (args.batch,), generator=gen)
-        loss = bits_per_dim(log_prob(model_space(train[idx], True)), dim).mean()
+        loss = pixels.log_prob_to_bits_per_dim(log_prob(noisy(train[idx]))).mean()
         opt.zero_grad(set_to_none=True)
         loss.backward()
         torch.nn.utils.clip_grad_norm_(params, 50.0)
@@ -60,7 +52,7 @@ def run(name: str, log_prob, params, train: torch.Tensor, test: torch.Tensor, ar
         steps += 1
     cpu, wall = time.process_time() - cpu0, time.perf_counter() - wall0
     with torch.no_grad():
-        bpd = torch.cat([bits_per_dim(log_prob(model_space(test[i:i + 500], False)), dim)
+        bpd = torch.cat([pixels.log_prob_to_bits_per_dim(log_prob(pixels.preprocess(test[i:i + 500])))
                          for i in range(0, len(test), 500)]).mean().item()
     return {"name": name, "steps": steps, "per_cpu_s": steps * args.batch / cpu,
             "per_wall_s": steps * args.batch / wall, "test_bpd": bpd}
@@ -83,12 +75,12 @@ def main() -> None:
     train, test = torch.from_numpy(train), torch.from_numpy(test)
 
     ours = build_model({"family": "glow", "image_shape": [1, 28, 28], "levels": args.levels,
-                        "steps": args.steps, "hidden": args.hidden, "coupling": "affine", "n_bits": N_BITS})
+                        "steps": args.steps, "hidden": args.hidden, "coupling": "affine", "n_bits": 8})
     ours.train()
     theirs = normflows_glow((1, 28, 28), args.levels, args.steps, args.hidden)
     theirs.train()
-    rows = [run("flowstudio", ours.log_prob, list(ours.parameters()), train, test, args),
-            run("normflows", lambda x: theirs.log_prob(x, None), list(theirs.parameters()), train, test, args)]
+    rows = [run("flowstudio", ours.log_prob, list(ours.parameters()), ours, train, test, args),
+            run("normflows", lambda x: theirs.log_prob(x, None), list(theirs.parameters()), ours, train, test, args)]
     print(f"Glow 1x28x28 L={args.levels} K={args.steps} hidden={args.hidden}, batch {args.batch}, "
           f"{args.budget:g} CPU-s each, {args.threads} thread(s), torch {torch.__version__}")
     print(f"{'':12s} {'steps':>7s} {'img/CPU-s':>10s} {'img/wall-s':>11s} {'test bits/dim':>14s}")

@@ -98,16 +98,12 @@ class ImageFlow(nn.Module):
         return self.decode(eps.to(self.device))
 
     # -- pixels ---------------------------------------------------------------
-    def preprocess(self, images: torch.Tensor, dequantize: bool = False) -> torch.Tensor:
-        """uint8 images ``[B, C, H, W]`` -> model space (bin centres unless ``dequantize``)."""
+    def preprocess(self, images: torch.Tensor) -> torch.Tensor:
+        """uint8 images ``[B, C, H, W]`` -> model space, at the bin centres (training adds its own noise)."""
         k = images.to(torch.float32)
         if self.n_bits < 8:
             k = torch.floor(k / 2 ** (8 - self.n_bits))
-        if dequantize:
-            k = k + torch.rand_like(k)
-        else:
-            k = k + 0.5
-        return k / self.n_bins + self.pixel_offset
+        return (k + 0.5) / self.n_bins + self.pixel_offset
 
     def postprocess(self, x: torch.Tensor) -> torch.Tensor:
         """Model-space images -> uint8 ``[B, C, H, W]`` (nearest bin, rescaled to 0..255)."""
@@ -115,11 +111,15 @@ class ImageFlow(nn.Module):
         k = k.clamp(0, self.n_bins - 1)
         return torch.round(k * (255.0 / (self.n_bins - 1))).to(torch.uint8)
 
-    def discrete_log_likelihood(self, x: torch.Tensor) -> torch.Tensor:
-        """``log P(k) = log p(x_c) - D n_bits log 2`` for model-space bin centres ``x``."""
-        return self.log_prob(x) - self.latent_dim * self.n_bits * math.log(2.0)
+    def log_prob_to_bits_per_dim(self, log_prob: torch.Tensor) -> torch.Tensor:
+        """``-(log p(x) - D n_bits log 2) / (D log 2)`` for continuous log-densities of model-space inputs.
+
+        At bin centres this is the deterministic evaluation score; at
+        dequantized inputs, the training objective (see module doc).
+        """
+        d = self.latent_dim
+        return -(log_prob - d * self.n_bits * math.log(2.0)) / (d * math.log(2.0))
 
     def bits_per_dim(self, images: torch.Tensor) -> torch.Tensor:
         """Deterministic bits/dim of uint8 images (bin-centre scoring, see module doc)."""
-        x = self.preprocess(images.to(self.device))
-        return -self.discrete_log_likelihood(x) / (self.latent_dim * math.log(2.0))
+        return self.log_prob_to_bits_per_dim(self.log_prob(self.preprocess(images.to(self.device))))

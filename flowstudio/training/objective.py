@@ -18,20 +18,11 @@ scoring never uses autocast.
 
 from __future__ import annotations
 
-import math
 from collections.abc import Callable
 
 import torch
 
 from flowstudio.models import ImageFlow
-
-LN2 = math.log(2.0)
-
-
-def bits_per_dim(model: ImageFlow, log_prob: torch.Tensor) -> torch.Tensor:
-    """Per-image bits/dim from the continuous log-density of dequantized (or bin-centre) inputs."""
-    d = model.latent_dim
-    return -(log_prob.float() - d * model.n_bits * LN2) / (d * LN2)
 
 
 def dequantize(model: ImageFlow, images: torch.Tensor, noise: torch.Tensor) -> torch.Tensor:
@@ -46,7 +37,7 @@ def training_bits_per_dim(forward: Callable[[torch.Tensor], torch.Tensor], model
     x = dequantize(model, images, noise)
     with torch.autocast(device_type=x.device.type, dtype=torch.bfloat16, enabled=amp):
         log_prob = forward(x)
-    return bits_per_dim(model, log_prob)
+    return model.log_prob_to_bits_per_dim(log_prob.float())
 
 
 @torch.no_grad()

@@ -12,7 +12,6 @@ from flowstudio.transflow.diagnostics import (BpdReference, EvidenceCheck, check
                                             flag_set_outliers, judge)
 from flowstudio.transflow.encode import (
     bits_per_dim,
-    bits_per_dim_from_log_prob,
     decode_latents,
     encode_images,
     evidence_stats,
@@ -38,7 +37,6 @@ __all__ = [
     "Posterior",
     "TransflowClassifier",
     "bits_per_dim",
-    "bits_per_dim_from_log_prob",
     "check_evidence",
     "check_latents",
     "decode_latents",

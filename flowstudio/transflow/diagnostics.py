@@ -38,7 +38,7 @@ from typing import Any
 import torch
 
 from flowstudio.models.base import ImageFlow
-from flowstudio.transflow.encode import Images, bits_per_dim_from_log_prob, encode_images
+from flowstudio.transflow.encode import Images, encode_images
 
 DEFAULT_K = 4.0
 SET_K = 3.5
@@ -99,7 +99,7 @@ def check_evidence(model: ImageFlow, images: Images, reference: BpdReference | N
     """Encode uint8 evidence images (streamed, see :mod:`.encode`) and judge each one."""
     checks: list[EvidenceCheck] = []
     for eps, log_prob in encode_images(model, images, batch_size):
-        checks += check_latents(eps, bits_per_dim_from_log_prob(model, log_prob), reference, k)
+        checks += check_latents(eps, model.log_prob_to_bits_per_dim(log_prob), reference, k)
     return checks
 
 

@@ -15,7 +15,6 @@ Bits/dim follow :mod:`flowstudio.models.base`: bin-centre scoring,
 
 from __future__ import annotations
 
-import math
 from collections.abc import Iterable, Iterator
 from contextlib import contextmanager
 
@@ -66,12 +65,6 @@ def encode_images(model: ImageFlow, images: Images,
         yield eps.float().cpu(), log_prob.float().cpu()
 
 
-def bits_per_dim_from_log_prob(model: ImageFlow, log_prob: torch.Tensor) -> torch.Tensor:
-    """``-(log p(x_c) - D n_bits log 2) / (D log 2)`` for bin-centre log-densities."""
-    d = model.latent_dim
-    return -(log_prob - d * model.n_bits * math.log(2.0)) / (d * math.log(2.0))
-
-
 def evidence_stats(model: ImageFlow, images: Images, batch_size: int = 256,
                    stats: EvidenceStats | None = None) -> EvidenceStats:
     """Encode evidence images and accumulate their latent statistics (into ``stats`` if given)."""
@@ -83,7 +76,7 @@ def evidence_stats(model: ImageFlow, images: Images, batch_size: int = 256,
 
 def bits_per_dim(model: ImageFlow, images: Images, batch_size: int = 256) -> torch.Tensor:
     """Bits/dim of every image, ``[N]`` (only the scalars are kept, never the latents)."""
-    return torch.cat([bits_per_dim_from_log_prob(model, lp) for _, lp in encode_images(model, images, batch_size)])
+    return torch.cat([model.log_prob_to_bits_per_dim(lp) for _, lp in encode_images(model, images, batch_size)])
 
 
 def decode_latents(model: ImageFlow, eps: torch.Tensor, batch_size: int = 256) -> torch.Tensor:

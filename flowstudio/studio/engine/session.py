@@ -36,7 +36,7 @@ from flowstudio.data.images import iter_image_paths, iter_loaded_images
 from flowstudio.imaging import file_digest
 from flowstudio.studio.requests import SampleRequest
 from flowstudio.transflow import (BpdReference, DiagGaussian, EvidenceCheck, EvidenceStats, LikelihoodSpec, Posterior,
-                                  bits_per_dim_from_log_prob, check_latents, decode_latents, encode_images,
+                                  check_latents, decode_latents, encode_images,
                                   flag_set_outliers, posterior)
 
 ENCODE_BATCH = 32
@@ -184,7 +184,7 @@ class Engine:
 
     def _encode_batch(self, paths: Sequence[Path], images: np.ndarray) -> list[EncodedImage]:
         eps, log_prob = next(encode_images(self.model, images, batch_size=len(images)))
-        checks = check_latents(eps, bits_per_dim_from_log_prob(self.model, log_prob), self.reference)
+        checks = check_latents(eps, self.model.log_prob_to_bits_per_dim(log_prob), self.reference)
         digests = [file_digest(p) for p in paths]
         with self._lock:
             self._latents.update(zip(digests, eps))
