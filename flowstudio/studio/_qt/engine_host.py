@@ -45,7 +45,9 @@ def _load(host: EngineHost, path: str, device: str) -> tuple[Engine, dict[str, s
     torch.set_num_threads(max(1, (os.cpu_count() or 2) - 1))  # leave a core to the GUI thread
     engine = call_engine("session:open_engine", path, device)
     host._queued_engine = engine  # before the next queued job starts (see the module docstring)
-    return engine, call_engine("session:device_availability")
+    from flowstudio.devices import device_availability
+
+    return engine, device_availability()
 
 
 def _steps(target: str, *args: Any):

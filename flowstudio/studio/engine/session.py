@@ -126,18 +126,6 @@ def set_verdicts(checks: list[EvidenceCheck]) -> list[EvidenceCheck]:
     return flag_set_outliers(checks)
 
 
-def device_availability() -> dict[str, str]:
-    """For each device choice, ``""`` if usable here, else a one-line reason why not."""
-    if torch.version.cuda is None:
-        cuda = "this PyTorch build has no CUDA support"
-    elif not torch.cuda.is_available():
-        cuda = "no CUDA GPU was found"
-    else:
-        cuda = ""
-    mps = "" if torch.backends.mps.is_available() else "Apple MPS needs a Mac with Apple silicon"
-    return {"auto": "", "cpu": "", "cuda": cuda, "mps": mps}
-
-
 class Engine:
     """A loaded model with its per-image latent cache and per-combination statistics cache."""
 
