@@ -96,8 +96,10 @@ class EvidencePanel(QWidget):
 
         self.set_title = role_label("", "heading", live=True)
         self.set_stats = role_label("", "hint", live=True)
-        add = icon_button("Add images…", "fa5s.images", "Choose image files to add to this set (Ctrl+I)", self.ask_add_images)
-        add_folder = icon_button("Folder…", "fa5s.folder-plus", "Add every image in a folder (Ctrl+Shift+I)", self.ask_add_folder)
+        add = icon_button("Add images…", "fa5s.images", "Choose image files to add to this set (Ctrl+I)",
+                          self.ask_add_images)
+        add_folder = icon_button("Folder…", "fa5s.folder-plus", "Add every image in a folder (Ctrl+Shift+I)",
+                                 self.ask_add_folder)
         add_row = QHBoxLayout()
         add_row.addWidget(add, 1)
         add_row.addWidget(add_folder, 1)

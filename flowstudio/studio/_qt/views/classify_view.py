@@ -15,12 +15,12 @@ from typing import Any
 
 from PySide6.QtCore import QSortFilterProxyModel, Qt, QTimer
 from PySide6.QtWidgets import (QAbstractItemView, QHBoxLayout, QHeaderView, QListWidget, QListWidgetItem,
-                               QPushButton, QTableView, QVBoxLayout, QWidget)
+                               QTableView, QVBoxLayout, QWidget)
 
 from flowstudio.studio._qt.dialogs import IMAGE_FILTER, ask_folder, ask_open_paths, ask_save_path
 from flowstudio.studio._qt.evidence_flow import plural, problem_lines
 from flowstudio.studio._qt.file_drops import accept_file_drops
-from flowstudio.studio._qt.icons import bind_icon
+from flowstudio.studio._qt.icons import icon_button
 from flowstudio.studio._qt.labels import role_label
 from flowstudio.studio._qt.panels import PanelSpec, ScreenshotSpec, register_panel
 from flowstudio.studio._qt.views.classify_model import SORT_ROLE, THUMB, ClassifyModel
@@ -33,13 +33,6 @@ CLASSES_TIP = ("Each ticked evidence set is one class. An image goes to the clas
 EMPTY_TIP = "Drop images or folders here to sort them into the ticked sets"
 RERUN_MS = 300
 LIKELIHOOD = {"lam", "absolute", "lam_abs", "covariance", "floor"}
-
-
-def _button(text: str, icon: str, tip: str, slot: Any) -> QPushButton:
-    button = QPushButton(text, toolTip=tip)
-    bind_icon(button, icon)
-    button.clicked.connect(slot)
-    return button
 
 
 class ClassifyView(QWidget):
@@ -67,9 +60,9 @@ class ClassifyView(QWidget):
         self.table.horizontalHeader().setStretchLastSection(True)
         self.summary = role_label("Tick two sets or more, then drop images here.", "hint", live=True)
         self.progress = JobProgress()
-        self.export_csv = _button("Export CSV…", "fa5s.file-csv", "Save the table as CSV: file, predicted class, "
+        self.export_csv = icon_button("Export CSV…", "fa5s.file-csv", "Save the table as CSV: file, predicted class, "
                                   "one log-likelihood column per class (as flowstudio classify)", self.ask_export_csv)
-        self.copy = _button("Copy into class folders…", "fa5s.folder-plus",
+        self.copy = icon_button("Copy into class folders…", "fa5s.folder-plus",
                             "Copy every image into a subfolder named after its predicted class", self.ask_copy)
         head = QHBoxLayout()
         head.setSpacing(8)
@@ -80,10 +73,10 @@ class ClassifyView(QWidget):
         left.addWidget(role_label("Classes (evidence sets)", "hint"))
         left.addWidget(self.classes, 1)
         left.addWidget(role_label("Images to sort", "hint"))
-        left.addWidget(_button("Add images…", "fa5s.images", "Choose image files to sort", self.ask_add_images))
-        left.addWidget(_button("Add folder…", "fa5s.folder-open", "Choose a folder of images to sort",
+        left.addWidget(icon_button("Add images…", "fa5s.images", "Choose image files to sort", self.ask_add_images))
+        left.addWidget(icon_button("Add folder…", "fa5s.folder-open", "Choose a folder of images to sort",
                                self.ask_add_folder))
-        left.addWidget(_button("Clear", "fa5s.trash-alt", "Forget the sorted images", self.clear))
+        left.addWidget(icon_button("Clear", "fa5s.trash-alt", "Forget the sorted images", self.clear))
         right = QVBoxLayout()
         right.addWidget(self.table, 1)
         foot = QHBoxLayout()

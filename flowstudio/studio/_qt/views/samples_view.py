@@ -26,7 +26,8 @@ class SamplesView(QWidget):
         self.title = role_label("Samples", "heading")
         self.summary = role_label("", "hint", live=True)
         reroll = icon_button("New seed", "fa5s.dice", "Roll a new random first seed (R)", studio.reroll_seed)
-        export = icon_button("Export grid…", "fa5s.file-export", "Save the grid as a PNG with its parameters (Ctrl+E)", self.ask_export)
+        export = icon_button("Export grid…", "fa5s.file-export",
+                             "Save the grid as a PNG with its parameters (Ctrl+E)", self.ask_export)
         head = QHBoxLayout()
         head.addWidget(self.title)
         head.addSpacing(8)

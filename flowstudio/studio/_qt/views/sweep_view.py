@@ -28,7 +28,8 @@ class SweepView(QWidget):
         self.multiples: tuple[float, ...] = ()
         title = role_label("λ sweep", "heading")
         hint = role_label(EXPLAIN, "hint", live=True, wrap=True)
-        export = icon_button("Export sweep…", "fa5s.file-export", "Save the sweep as a PNG with its parameters", self.ask_export)
+        export = icon_button("Export sweep…", "fa5s.file-export", "Save the sweep as a PNG with its parameters",
+                             self.ask_export)
         head = QHBoxLayout()
         head.addWidget(title)
         head.addSpacing(8)

@@ -21,7 +21,7 @@ from PySide6.QtWidgets import (QComboBox, QFormLayout, QFrame, QHBoxLayout, QHea
                                QWidget)
 
 from flowstudio.studio._qt.dialogs import ask_folder
-from flowstudio.studio._qt.icons import bind_icon
+from flowstudio.studio._qt.icons import bind_icon, icon_button
 from flowstudio.studio._qt.labels import role_label
 from flowstudio.studio._qt.panels import PanelSpec, ScreenshotSpec, register_panel
 from flowstudio.studio._qt.panels.model_panel import DEVICES
@@ -37,13 +37,6 @@ PRESETS = (("small", "Small: minutes"), ("medium", "Medium"), ("large", "Large: 
 FOLDER = "folder"
 FAMILY_TIP = "Glow is the best for images; RealNVP and NICE are older, simpler flows"
 PRESET_TIP = "Model size: small trains in minutes on a CPU, large gives the best models but needs a GPU or hours"
-
-
-def _button(text: str, icon: str, tip: str, slot: Any) -> QPushButton:
-    button = QPushButton(text, toolTip=tip)
-    bind_icon(button, icon)
-    button.clicked.connect(slot)
-    return button
 
 
 def preset_text(family: str, preset: str) -> str:
@@ -98,12 +91,12 @@ class TrainView(QWidget):
         form.addRow("Steps", self.steps)
         form.addRow("Device", self.device)
         form.addRow("Run name", self.name)
-        self.start_button = _button("Start training", "fa5s.play", "Train in a separate process; the studio "
+        self.start_button = icon_button("Start training", "fa5s.play", "Train in a separate process; the studio "
                                     "stays usable", self.start)
         self.start_button.setProperty("role", "primary")
-        self.pause_button = _button("Pause", "fa5s.pause", "Pause after the current step (Resume continues)",
+        self.pause_button = icon_button("Pause", "fa5s.pause", "Pause after the current step (Resume continues)",
                                     self.toggle_pause)
-        self.cancel_button = _button("Cancel", "fa5s.stop", "Stop now; a checkpoint is written so the run can be "
+        self.cancel_button = icon_button("Cancel", "fa5s.stop", "Stop now; a checkpoint is written so the run can be "
                                      "resumed later", self.training.cancel)
         controls = QHBoxLayout()
         for button in (self.start_button, self.pause_button, self.cancel_button):
@@ -117,9 +110,9 @@ class TrainView(QWidget):
         self.runs.setHorizontalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOff)
         self.runs.itemSelectionChanged.connect(self._sync_buttons)
         self.runs.itemDoubleClicked.connect(lambda *_: self.open_model())
-        self.resume_button = _button("Resume", "fa5s.redo", "Continue the chosen cancelled or interrupted run from "
+        self.resume_button = icon_button("Resume", "fa5s.redo", "Continue the chosen cancelled or interrupted run from "
                                      "its checkpoint", self.resume_selected)
-        self.open_button = _button("Open model", "fa5s.folder-open", "Use the chosen finished run's model in the "
+        self.open_button = icon_button("Open model", "fa5s.folder-open", "Use the chosen finished run's model in the "
                                    "studio", self.open_model)
         run_buttons = QHBoxLayout()
         run_buttons.addWidget(self.resume_button)
