@@ -7,6 +7,7 @@ import os
 import subprocess
 import sys
 import textwrap
+import threading
 from pathlib import Path
 
 import numpy as np
@@ -154,6 +155,37 @@ def test_dropping_a_model_file_switches_the_model_and_rereads_the_evidence(qtbot
     wait_idle(qtbot, window)
     assert messages(window, "error")[-1].title == "Could not open missing.safetensors"
     assert studio.host.info.model_id.startswith("tiny@")  # the open model stays
+
+
+def test_cancelling_a_model_load_keeps_the_open_model_and_device(qtbot, window, tmp_path, monkeypatch):
+    import flowstudio.cli.common as common
+
+    studio = window.studio
+    kept = studio.host.info.model_id
+    gate, choosing = threading.Event(), threading.Event()
+
+    def held_resolve(name):  # the real device choice, held until the test has pressed Cancel
+        choosing.set()
+        gate.wait(30)
+        return real_resolve(name)
+
+    real_resolve = common.resolve_device
+    monkeypatch.setattr(common, "resolve_device", held_resolve)
+    job = studio.set_device("cpu")  # a reload on another device choice
+    qtbot.waitUntil(choosing.is_set, timeout=30_000)
+    qtbot.waitUntil(lambda: "choosing the device" in window.jobs.label.text(), timeout=10_000)
+    assert window.jobs.cancel.isVisible() and studio.host.state == "loading"
+    qtbot.mouseClick(window.jobs.cancel, Qt.MouseButton.LeftButton)  # the status bar's Cancel button
+    assert window.jobs.label.text().endswith("cancelling…")
+    gate.set()
+    wait_idle(qtbot, window)
+    assert job.state == "cancelled" and studio.host.state == "ready" and studio.host.info.model_id == kept
+    assert messages(window, "info")[-1].title == f"Stopped loading {default_model_path().name}"
+    assert studio.prefs.get("device") == "auto"  # the choice goes back with the model
+    assert window.panels["model"].device.currentData() == "auto"
+    studio.edit.change_params(lam=0.3)  # the kept model still draws
+    wait_idle(qtbot, window)
+    assert studio.last_sample.request.params.lam == 0.3
 
 
 def test_switching_models_while_images_are_added_loses_nothing(qtbot, window, tmp_path):

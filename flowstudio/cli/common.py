@@ -8,6 +8,7 @@ import io
 import json
 import os
 import sys
+from collections.abc import Generator
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -79,15 +80,38 @@ def spec_params(spec: LikelihoodSpec, post: Posterior | None = None) -> dict[str
 
 def open_model(args: argparse.Namespace) -> LoadedModel:
     """Load ``--model`` (or the bundled default) on ``--device``."""
-    path = args.model or default_model_path()
-    device = resolve_device(args.device)
+    stages = open_model_stages(args.model, args.device)
+    while True:
+        try:
+            next(stages)
+        except StopIteration as done:
+            return done.value
+
+
+def open_model_stages(path: Path | None, device: str) -> Generator[str, None, LoadedModel]:
+    """Load a checkpoint stage by stage, yielding the name of each slow stage before it runs.
+
+    The model exists only when the generator returns it, so a caller that
+    stops between stages (the studio's Cancel) leaves nothing half-loaded
+    and nothing changed.  Stages: choosing the device (the first CUDA call
+    can take seconds), reading the file (for a peer checkpoint: importing
+    it), moving a peer model to the device, hashing the file.
+    """
+    path = path or default_model_path()
     if not path.exists():
-        hint = "" if args.model else " (the bundled model is missing: reinstall, or pass --model)"
+        hint = "" if path != default_model_path() else " (the bundled model is missing: reinstall, or pass --model)"
         raise CliError(f"{path}: no such checkpoint{hint}")
-    if path.suffix.lower() in PEER_SUFFIXES:
-        model, card = import_checkpoint(path)
-        return LoadedModel(model.to(device).eval(), card, path, file_sha256(path))
-    return load_checkpoint(path, device)
+    yield "choosing the device"
+    target = resolve_device(device)
+    if path.suffix.lower() not in PEER_SUFFIXES:
+        yield f"reading {path.name}"
+        return load_checkpoint(path, target)
+    yield f"importing {path.name}"
+    model, card = import_checkpoint(path)
+    yield f"moving the model to {target}"
+    model = model.to(target).eval()
+    yield f"hashing {path.name}"
+    return LoadedModel(model, card, path, file_sha256(path))
 
 
 def model_params(loaded: LoadedModel) -> dict[str, Any]:

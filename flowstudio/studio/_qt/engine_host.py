@@ -19,6 +19,7 @@ from __future__ import annotations
 import importlib
 import os
 from collections.abc import Callable, Iterable
+from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
 from PySide6.QtCore import QObject, Signal
@@ -39,15 +40,32 @@ def call_engine(target: str, *args: Any) -> Any:
     return getattr(importlib.import_module(f"flowstudio.studio.engine.{module}"), name)(*args)
 
 
-def _load(host: EngineHost, path: str, device: str) -> tuple[Engine, dict[str, str]]:
+@dataclass(frozen=True)
+class _Loaded:
+    """The last step of a model load: the new engine, the device choice it was loaded for, and which
+    devices this machine offers."""
+
+    engine: Engine
+    device: str
+    devices: dict[str, str]
+
+
+def _load(host: EngineHost, path: str, device: str):
+    """A model load as a job of steps: Cancel stops it between stages and nothing changes.
+
+    The new engine is handed to the job thread and to the GUI thread in one
+    step, so a Cancel either comes before it (the previous model stays) or
+    after (the load is complete and kept): never one without the other.
+    """
+    yield "starting PyTorch"
     import torch
 
     torch.set_num_threads(max(1, (os.cpu_count() or 2) - 1))  # leave a core to the GUI thread
-    engine = call_engine("session:open_engine", path, device)
-    host._queued_engine = engine  # before the next queued job starts (see the module docstring)
+    engine = yield from call_engine("session:open_engine", path, device)
     from flowstudio.devices import device_availability
 
-    return engine, device_availability()
+    host._queued_engine = engine  # before the next queued job starts (see the module docstring)
+    yield _Loaded(engine, device, device_availability())
 
 
 def _steps(target: str, *args: Any):
@@ -66,7 +84,7 @@ def _encode(host: EngineHost, paths: list[str], skip: list[str]):
 class EngineHost(QObject):
     """Loads models and runs encodings (:attr:`jobs`) and file work (:attr:`io`) off the GUI thread."""
 
-    stateChanged = Signal(str)  # "loading", "ready", "failed"
+    stateChanged = Signal(str)  # "loading", "ready", "failed" (no model)
     modelLoaded = Signal(object)  # ModelInfo
 
     def __init__(self, parent: QObject | None = None):
@@ -75,9 +93,11 @@ class EngineHost(QObject):
         self.io = JobRunner(self)
         self.state = "loading"
         self.info: ModelInfo | None = None
-        self.devices: dict[str, str] = {}
+        self.device = "auto"  # the device choice the current model was loaded for
+        self.devices: dict[str, str] = {}  # device -> why this machine lacks it ("" when present)
         self._engine: Engine | None = None
         self._queued_engine: Engine | None = None
+        self._loading: list[Job] = []  # loads asked for whose model has not arrived
         self.checks: dict[str, Any] = {}  # short hash -> the current model's EvidenceCheck of that image
 
     @property
@@ -97,10 +117,15 @@ class EngineHost(QObject):
         """Remember the verdicts of freshly encoded images (``EncodedImage``)."""
         self.checks.update((image.sha256, image.check) for image in images)
 
-    def load(self, path: str, device: str = "auto", on_error: Callable[[BaseException], None] | None = None) -> Job:
-        self._set_state("loading")
-        return self.jobs.start(f"Loading {path.rsplit('/', 1)[-1]}", _load, self, path, device,
-                               on_done=self._loaded, on_error=lambda exc: self._failed(exc, on_error))
+    def load(self, path: str, device: str = "auto", on_error: Callable[[BaseException], None] | None = None,
+             on_cancel: Callable[[], None] | None = None) -> Job:
+        """Load a checkpoint in the background; Cancel (between stages) keeps the current model."""
+        job = self.jobs.start(f"Loading {path.rsplit('/', 1)[-1]}", _load, self, path, device,
+                              on_step=lambda value: self._load_step(job, value), on_error=on_error,
+                              on_end=lambda ended: self._load_ended(ended, on_cancel))
+        self._loading.append(job)
+        self._settle()
+        return job
 
     def encode(self, title: str, paths: list[str], skip: list[str], on_step: Callable[[Any, Any], None],
                on_end: Callable[[Job], None], on_error: Callable[[BaseException], None]) -> Job:
@@ -130,18 +155,27 @@ class EngineHost(QObject):
         self.jobs.shutdown()
         self.io.shutdown()
 
-    def _loaded(self, value: tuple[Engine, dict[str, str]]) -> None:
-        engine, self.devices = value
-        self._engine = engine
+    def _load_step(self, job: Job, value: Any) -> None:
+        if not isinstance(value, _Loaded):
+            return
+        self._loading.remove(job)
+        self._engine, self.device, self.devices = value.engine, value.device, value.devices
         self.checks = {}
-        self.info = engine.info
-        self._set_state("ready")
+        self.info = value.engine.info
+        self._settle()
         self.modelLoaded.emit(self.info)
 
-    def _failed(self, exc: BaseException, on_error: Callable[[BaseException], None] | None) -> None:
-        self._set_state("ready" if self._engine is not None else "failed")
-        if on_error is not None:
-            on_error(exc)
+    def _load_ended(self, job: Job, on_cancel: Callable[[], None] | None) -> None:
+        if job not in self._loading:  # it delivered its model
+            return
+        self._loading.remove(job)
+        self._settle()
+        if job.state == "cancelled" and on_cancel is not None:
+            on_cancel()
+
+    def _settle(self) -> None:
+        """"loading" while a load is queued or running, else "ready" with a model or "failed" without."""
+        self._set_state("loading" if self._loading else "ready" if self._engine is not None else "failed")
 
     def _set_state(self, state: str) -> None:
         if state != self.state:

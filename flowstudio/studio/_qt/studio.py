@@ -111,17 +111,26 @@ class Studio(QObject):
         self.sweep.invalidate()
         device = device or self.doc.document.device
         return self.host.load(path, device, on_error=lambda exc: self.notifier.error(
-            f"Could not open {Path(path).name}", str(exc)))
+            f"Could not open {Path(path).name}", str(exc)), on_cancel=lambda: self._load_cancelled(path))
 
-    def set_device(self, device: str) -> None:
-        self.prefs.set("device", device)
+    def _load_cancelled(self, path: str) -> None:
+        info = self.host.info
+        kept = (f"{Path(info.path).name} stays open." if info is not None
+                else "No model is open: choose one in the Model panel, or drop a .safetensors file.")
+        self.notifier.info(f"Stopped loading {Path(path).name}", kept)
+
+    def set_device(self, device: str) -> Job | None:
+        """Reload the model on ``device``; the choice is kept once the model is there (not if the load fails)."""
         if self.host.info is not None:
-            self.load_model(self.host.info.path, device)
+            return self.load_model(self.host.info.path, device)
+        self.prefs.set("device", device)
+        return None
 
     def _model_loaded(self, info: Any) -> None:
         self.thumbnails.clear()
         self.prefs.add_recent_model(info.path)
-        self.doc.set_model(info.path, info.sha256, self.prefs.get("device"))
+        self.prefs.set("device", self.host.device)
+        self.doc.set_model(info.path, info.sha256, self.host.device)
         stale = {"bpd": None, "unlikely": False, "reason": ""}
         for s in self.doc.sets:  # verdicts belong to the previous model; images are re-read when shown
             self.doc.update_items(s.uid, {item.uid: dict(stale) for item in s.items})

@@ -53,6 +53,7 @@ class Job(QObject):
         self.visible = visible
         self.done = 0
         self.total = 0
+        self.stage = ""  # what a job without counts is doing now (a step that is a string)
         self.state = "queued"  # queued, running, done, cancelled, failed
         self.error: BaseException | None = None
         self.eta = EtaEstimator(0)
@@ -79,17 +80,19 @@ class Job(QObject):
             self.progressed.emit()
 
     def describe(self) -> str:
-        """``"Encoding sneakers: 120 / 1000 · 0:12 left"``."""
+        """``"Encoding sneakers: 120 / 1000 · 0:12 left"``, or ``"Loading x.pt: importing x.pt"``."""
         if self.cancel_requested:
             return f"{self.title}: cancelling…"
         if self.total <= 0:
-            return self.title
+            return f"{self.title}: {self.stage}" if self.stage else self.title
         left = format_duration(self.eta.remaining())
         return f"{self.title}: {self.done} / {self.total}" + (f" · {left} left" if left else "")
 
     def _step(self, value: Any) -> None:
         self.state = "running" if self.state == "queued" else self.state
         value = self.progress_of(value)
+        if isinstance(value, str):
+            self.stage = value
         done, total = getattr(value, "done", None), getattr(value, "total", None)
         if done is not None and total is not None:
             self.done, self.total = int(done), int(total)

@@ -20,10 +20,9 @@ one renderer at a time); its caches are guarded by a lock.
 
 from __future__ import annotations
 
-import argparse
 import threading
 from collections import OrderedDict
-from collections.abc import Iterable, Iterator, Sequence
+from collections.abc import Generator, Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -109,11 +108,16 @@ class SweepResult:
     posteriors: tuple[Posterior, ...]
 
 
-def open_engine(path: str | Path, device: str = "auto") -> Engine:
-    """Load a checkpoint exactly as the command line does (native or peer, on ``device``)."""
-    from flowstudio.cli.common import open_model  # one loader for CLI and studio
+def open_engine(path: str | Path, device: str = "auto") -> Generator[str, None, Engine]:
+    """Load a checkpoint exactly as the command line does (native or peer, on ``device``), stage by stage.
 
-    return Engine(open_model(argparse.Namespace(model=Path(path), device=device)))
+    Yields the name of each slow stage before it runs
+    (:func:`flowstudio.cli.common.open_model_stages`); returns the engine.
+    Stopping between stages (Cancel) leaves no engine behind.
+    """
+    from flowstudio.cli.common import open_model_stages  # one loader for CLI and studio
+
+    return Engine((yield from open_model_stages(Path(path), device)))
 
 
 def set_verdicts(checks: list[EvidenceCheck]) -> list[EvidenceCheck]:

@@ -94,7 +94,11 @@ class ModelPanel(QWidget):
         self.choices.setCurrentIndex(0)
 
     def _state_changed(self, state: str) -> None:
-        self.state.setText({"loading": "Loading the model…", "failed": "No model could be loaded."}.get(state, ""))
+        info = self.studio.host.info
+        ready = Path(info.path).name if info is not None else ""
+        self.state.setText({"loading": "Loading the model…", "failed": "No model is open."}.get(state, ready))
+        if state != "loading":  # a load that failed or was cancelled leaves the device as it was
+            self._show_devices()
 
     def show_model(self, info: Any) -> None:
         self.name.setText(info.card.get("name") or Path(info.path).stem)
