@@ -6,7 +6,7 @@ from pathlib import Path
 
 import numpy as np
 from PIL import Image
-from PySide6.QtCore import Qt
+from PySide6.QtCore import QEvent, QObject, Qt
 
 from tests.studio_support import (example, grid_pixels, messages, simulate_drop, studio_home,  # noqa: F401
                                   wait_for_files, wait_idle, window, write_images)
@@ -62,6 +62,33 @@ def test_moving_the_lambda_slider_redraws_the_grid_and_a_drag_is_one_undo_step(q
     wait_idle(qtbot, window)
     assert studio.doc.params.lam == 0.5 and panel.lam.value() == 0.5
     qtbot.waitUntil(lambda: np.array_equal(before, grid_pixels(window)))
+
+
+class LayoutRequests(QObject):
+    """Counts the main window's re-layouts (each one repaints every dock and the central view)."""
+
+    def __init__(self):
+        super().__init__()
+        self.count = 0
+
+    def eventFilter(self, obj, event) -> bool:  # noqa: N802
+        self.count += event.type() == QEvent.Type.LayoutRequest
+        return False
+
+
+def test_lambda_steps_and_new_grids_leave_the_window_layout_alone(qtbot, window):
+    studio, panel = window.studio, window.panels["posterior"]
+    panel.lam.setValue(0.3)  # the first λ edit renames the Undo action, which may resize the toolbar once
+    wait_idle(qtbot, window)
+    counter = LayoutRequests()
+    window.installEventFilter(counter)
+    for value in (0.45, 0.62, 0.7, 0.33):
+        panel.lam.setValue(value)
+        wait_idle(qtbot, window)
+        qtbot.waitUntil(lambda v=value: studio.last_sample.request.params.lam == v)
+    window.removeEventFilter(counter)
+    assert "λ = 2.64 for 8 examples" == panel.lam_note.text()  # the live texts did change
+    assert counter.count == 0
 
 
 def test_exported_png_carries_parameters_and_dropping_it_restores_them(qtbot, window, tmp_path):

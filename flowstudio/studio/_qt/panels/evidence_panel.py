@@ -18,7 +18,7 @@ from PySide6.QtWidgets import (QAbstractItemView, QHBoxLayout, QListView, QListW
 from flowstudio.resources import example_sets
 from flowstudio.studio._qt.dialogs import IMAGE_FILTER, ask_folder, ask_open_paths
 from flowstudio.studio._qt.file_drops import accept_file_drops
-from flowstudio.studio._qt.labels import role_label
+from flowstudio.studio._qt.labels import LiveLabel, role_label
 from flowstudio.studio._qt.icons import bind_icon, icon_button
 from flowstudio.studio._qt.panels import PanelSpec, ScreenshotSpec, register_panel
 from flowstudio.studio._qt.panels.evidence_model import UID_ROLE, EvidenceDelegate, EvidenceListModel
@@ -94,8 +94,8 @@ class EvidencePanel(QWidget):
             set_buttons.addWidget(_tool_button(icon, tip, slot))
         set_buttons.addStretch(1)
 
-        self.set_title = role_label("", "heading", live=True)
-        self.set_stats = role_label("", "hint", live=True)
+        self.set_title = LiveLabel("", "heading")
+        self.set_stats = LiveLabel("", "hint")
         add = icon_button("Add images…", "fa5s.images", "Choose image files to add to this set (Ctrl+I)",
                           self.ask_add_images)
         add_folder = icon_button("Folder…", "fa5s.folder-plus", "Add every image in a folder (Ctrl+Shift+I)",

@@ -17,7 +17,7 @@ from PySide6.QtWidgets import QComboBox, QFormLayout, QFrame, QPushButton, QVBox
 
 from flowstudio.resources import resources_dir
 from flowstudio.studio._qt.dialogs import MODEL_FILTER, ask_open_paths
-from flowstudio.studio._qt.labels import role_label
+from flowstudio.studio._qt.labels import LiveLabel, role_label
 from flowstudio.studio._qt.icons import bind_icon
 from flowstudio.studio._qt.panels import PanelSpec, ScreenshotSpec, register_panel
 from flowstudio.studio.model_card import card_rows
@@ -36,7 +36,7 @@ class ModelPanel(QWidget):
         super().__init__(parent)
         self.studio = studio
         self.name = role_label("Loading…", "heading", wrap=True)
-        self.state = role_label("", "hint", live=True)
+        self.state = LiveLabel("", "hint")
         open_button = QPushButton("Open model…", toolTip="Open a .safetensors model, or a Glow checkpoint "
                                                          "(.pt/.pth/.pkg) from y0ast, rosinality or chaiyujin")
         bind_icon(open_button, "fa5s.folder-open")

@@ -15,7 +15,7 @@ from PySide6.QtWidgets import (QButtonGroup, QCheckBox, QComboBox, QDoubleSpinBo
                                QHBoxLayout, QPushButton, QSpinBox, QToolButton, QVBoxLayout, QWidget)
 from superqt import QLabeledDoubleSlider
 
-from flowstudio.studio._qt.labels import role_label
+from flowstudio.studio._qt.labels import LiveLabel
 from flowstudio.studio._qt.icons import bind_icon
 from flowstudio.studio._qt.panels import PanelSpec, register_panel
 from flowstudio.studio.state import MAX_COUNT, MAX_SEED
@@ -68,7 +68,7 @@ class PosteriorPanel(QWidget):
         abs_row = QHBoxLayout()
         abs_row.addWidget(self.absolute)
         abs_row.addWidget(self.lam_abs, 1)
-        self.lam_note = role_label("", "hint", live=True)
+        self.lam_note = LiveLabel("", "hint")
         trust = QGroupBox("Trust in your examples (λ)")
         trust.setToolTip(LAMBDA_TIP)
         box = QVBoxLayout(trust)

@@ -21,7 +21,7 @@ from flowstudio.studio._qt.dialogs import IMAGE_FILTER, ask_folder, ask_open_pat
 from flowstudio.studio._qt.evidence_flow import plural, problem_lines
 from flowstudio.studio._qt.file_drops import accept_file_drops
 from flowstudio.studio._qt.icons import icon_button
-from flowstudio.studio._qt.labels import role_label
+from flowstudio.studio._qt.labels import LiveLabel, role_label
 from flowstudio.studio._qt.panels import PanelSpec, ScreenshotSpec, register_panel
 from flowstudio.studio._qt.views.classify_model import SORT_ROLE, THUMB, ClassifyModel
 from flowstudio.studio._qt.views.job_progress import JobProgress
@@ -58,7 +58,7 @@ class ClassifyView(QWidget):
         self.table.verticalHeader().setDefaultSectionSize(THUMB + 6)
         self.table.horizontalHeader().setSectionResizeMode(QHeaderView.ResizeMode.ResizeToContents)
         self.table.horizontalHeader().setStretchLastSection(True)
-        self.summary = role_label("Tick two sets or more, then drop images here.", "hint", live=True)
+        self.summary = LiveLabel("Tick two sets or more, then drop images here.", "hint")
         self.progress = JobProgress()
         self.export_csv = icon_button("Export CSV…", "fa5s.file-csv", "Save the table as CSV: file, predicted class, "
                                   "one log-likelihood column per class (as flowstudio classify)", self.ask_export_csv)

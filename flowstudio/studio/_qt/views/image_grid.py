@@ -36,6 +36,8 @@ class ImageGrid(QWidget):
     def __init__(self, parent: QWidget | None = None):
         super().__init__(parent)
         self.setMouseTracking(True)
+        # Opaque: a new grid repaints this widget alone, not the window and panels behind it as well.
+        self.setAttribute(Qt.WidgetAttribute.WA_OpaquePaintEvent)
         self.setSizePolicy(QSizePolicy.Policy.Expanding, QSizePolicy.Policy.Expanding)
         self.setMinimumSize(200, 200)
         self.images: np.ndarray | None = None  # [rows, cols, C, H, W]
@@ -119,6 +121,7 @@ class ImageGrid(QWidget):
     def paintEvent(self, event: QPaintEvent) -> None:
         painter = QPainter(self)
         pal = self.palette()
+        painter.fillRect(event.rect(), pal.window())
         if self.images is None:
             self._paint_message(painter)
             painter.end()

@@ -10,7 +10,7 @@ from __future__ import annotations
 from PySide6.QtWidgets import QHBoxLayout, QProgressBar, QToolButton, QWidget
 
 from flowstudio.studio._qt.icons import bind_icon
-from flowstudio.studio._qt.labels import role_label
+from flowstudio.studio._qt.labels import LiveLabel
 from flowstudio.studio._qt.workers import Job
 
 
@@ -18,7 +18,7 @@ class JobProgress(QWidget):
     def __init__(self, parent: QWidget | None = None):
         super().__init__(parent)
         self.job: Job | None = None
-        self.label = role_label("", "hint", live=True)
+        self.label = LiveLabel("", "hint")
         self.bar = QProgressBar(textVisible=False, maximumHeight=8)
         self.bar.setFixedWidth(160)
         self.cancel = QToolButton(toolTip="Cancel", autoRaise=True)

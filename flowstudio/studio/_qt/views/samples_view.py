@@ -7,7 +7,7 @@ from typing import Any
 from PySide6.QtWidgets import QHBoxLayout, QVBoxLayout, QWidget
 
 from flowstudio.studio._qt.dialogs import ask_save_path
-from flowstudio.studio._qt.labels import role_label
+from flowstudio.studio._qt.labels import LiveLabel, role_label
 from flowstudio.studio._qt.icons import icon_button
 from flowstudio.studio._qt.panels import PanelSpec, ScreenshotSpec, register_panel, show_tab
 from flowstudio.studio._qt.views.cell_dialog import CellDialog
@@ -24,7 +24,7 @@ class SamplesView(QWidget):
         self.studio = studio
         self.cell_dialog: CellDialog | None = None
         self.title = role_label("Samples", "heading")
-        self.summary = role_label("", "hint", live=True)
+        self.summary = LiveLabel("", "hint")
         reroll = icon_button("New seed", "fa5s.dice", "Roll a new random first seed (R)", studio.reroll_seed)
         export = icon_button("Export grid…", "fa5s.file-export",
                              "Save the grid as a PNG with its parameters (Ctrl+E)", self.ask_export)

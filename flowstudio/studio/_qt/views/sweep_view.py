@@ -27,7 +27,7 @@ class SweepView(QWidget):
         self.studio = studio
         self.multiples: tuple[float, ...] = ()
         title = role_label("λ sweep", "heading")
-        hint = role_label(EXPLAIN, "hint", live=True, wrap=True)
+        hint = role_label(EXPLAIN, "hint", wrap=True)
         export = icon_button("Export sweep…", "fa5s.file-export", "Save the sweep as a PNG with its parameters",
                              self.ask_export)
         head = QHBoxLayout()

@@ -22,7 +22,7 @@ from PySide6.QtWidgets import (QComboBox, QFormLayout, QFrame, QHBoxLayout, QHea
 
 from flowstudio.studio._qt.dialogs import ask_folder
 from flowstudio.studio._qt.icons import bind_icon, icon_button
-from flowstudio.studio._qt.labels import role_label
+from flowstudio.studio._qt.labels import LiveLabel, role_label
 from flowstudio.studio._qt.panels import PanelSpec, ScreenshotSpec, register_panel
 from flowstudio.studio._qt.panels.model_panel import DEVICES
 from flowstudio.studio._qt.views.loss_plot import LossPlot
@@ -137,8 +137,8 @@ class TrainView(QWidget):
         left_box.setFixedWidth(350)
         left.setContentsMargins(0, 0, 0, 0)
 
-        self.status = role_label("No training is running.", "heading", live=True)
-        self.detail = role_label("Pick data and a size, then Start.", "hint", live=True)
+        self.status = LiveLabel("No training is running.", "heading")
+        self.detail = LiveLabel("Pick data and a size, then Start.", "hint")
         self.bar = QProgressBar(textVisible=True)
         self.plot = LossPlot()
         self.samples = QLabel(alignment=Qt.AlignmentFlag.AlignCenter,
