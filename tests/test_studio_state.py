@@ -9,7 +9,7 @@ import pytest
 
 from flowstudio.studio import autosave
 from flowstudio.studio.drops import MODEL_SUFFIXES, plan_drop
-from flowstudio.studio.eta import EtaEstimator, format_duration
+from flowstudio.studio.eta import EtaEstimator, format_duration, rough_duration
 from flowstudio.studio.recipes import RecipeError, recipe_from_record
 from flowstudio.studio.state import (FORMAT_VERSION, Document, EvidenceItem, EvidenceSet, PosteriorParams,
                                      ProjectError)
@@ -120,3 +120,8 @@ def test_eta_from_recent_rate():
     eta.update(20)
     assert eta.remaining() == pytest.approx(8.0)
     assert format_duration(8.0) == "0:08" and format_duration(3725) == "1:02:05" and format_duration(None) == ""
+
+
+def test_rough_durations_for_planning():
+    assert [rough_duration(s) for s in (12, 150, 5399, 5400, 9 * 3600 + 1800, 30 * 3600, 5 * 86400)] == [
+        "under a minute", "about 2 min", "about 90 min", "about 1.5 h", "about 9.5 h", "about 30 h", "about 5 days"]

@@ -13,6 +13,7 @@ from PySide6.QtWidgets import QMessageBox
 
 from tests.studio_support import studio_home, wait_idle, window  # noqa: F401
 
+from flowstudio.studio.eta import rough_duration
 from flowstudio.studio.paths import runs_dir
 from flowstudio.studio.runs import list_runs
 
@@ -114,3 +115,25 @@ def test_a_finished_run_is_listed_and_its_model_opens_in_one_click(qtbot, window
     qtbot.waitUntil(lambda: studio.host.info is not None and "done" in studio.host.info.path, timeout=EVENT_MS)
     wait_idle(qtbot, window)
     assert studio.host.info.image_shape == (1, 8, 8)
+
+
+def test_the_panel_measures_how_long_each_size_takes_before_a_run(qtbot, window):
+    view = window.panels["train"]
+    window.show_panel("train")
+    view.data.setCurrentIndex(view.data.findData("digits"))
+    view.family.setCurrentIndex(view.family.findData("nice"))
+    assert view.estimate.text() == "Measuring how long this takes here…" and view.times.busy
+    wait_idle(qtbot, window)  # the measuring child counts as work
+    times = view.times.step_s[("digits", "nice", "auto")]
+    assert set(times) == {"small", "medium", "large"} and all(t > 0 for t in times.values())
+    assert times["small"] < times["large"]
+    assert [view.preset.itemText(i).split(" · ")[0] for i in range(3)] == ["Small", "Medium", "Large"]
+    assert all(" · " in view.preset.itemText(i) for i in range(3))
+    view.preset.setCurrentIndex(view.preset.findData("small"))
+    view.steps.setValue(100_000)  # the label follows the steps at once, without measuring again
+    assert not view.times.busy
+    expected = rough_duration(times["small"] * 100_000).capitalize()
+    assert view.estimate.text() == f"{expected} on this machine · {times['small']:.2f} s a step"
+    window.show_panel("samples")  # measuring only while the panel is shown
+    view.family.setCurrentIndex(view.family.findData("realnvp"))
+    assert not view.times.busy and ("digits", "realnvp", "auto") not in view.times.step_s

@@ -40,3 +40,15 @@ def format_duration(seconds: float | None) -> str:
     h, rest = divmod(s, 3600)
     m, s = divmod(rest, 60)
     return f"{h}:{m:02d}:{s:02d}" if h else f"{m}:{s:02d}"
+
+
+def rough_duration(seconds: float) -> str:
+    """A planning-sized duration: ``"under a minute"``, ``"about 12 min"``, ``"about 3.5 h"``, ``"about 4 days"``."""
+    if seconds < 60:
+        return "under a minute"
+    if seconds < 90 * 60:
+        return f"about {round(seconds / 60)} min"
+    hours = seconds / 3600
+    if hours < 48:
+        return f"about {hours:.1f} h" if hours < 10 else f"about {round(hours)} h"
+    return f"about {round(hours / 24)} days"

@@ -82,6 +82,12 @@ class TrainRequest:
         return args + list(self.extra)
 
 
+def flowstudio_command() -> list[str]:
+    """How to run the ``flowstudio`` command line as a child process: ``python -m flowstudio``, or the
+    frozen app's own executable (a PyInstaller bundle dispatches its arguments to the command line)."""
+    return [sys.executable] if getattr(sys, "frozen", False) else [sys.executable, "-m", "flowstudio"]
+
+
 class TrainingRunner:
     """One ``flowstudio train`` child process writing into ``run_dir``."""
 
@@ -112,9 +118,8 @@ class TrainingRunner:
     # -- the process ---------------------------------------------------------------
     def command(self) -> list[str]:
         """The child's command line."""
-        head = [sys.executable] if getattr(sys, "frozen", False) else [sys.executable, "-m", "flowstudio"]
         where = [] if self._resuming else ["--run-dir", str(self.run_dir)]
-        return [*head, "train", *self.args, *where, "--json"]
+        return [*flowstudio_command(), "train", *self.args, *where, "--json"]
 
     def start(self) -> None:
         if self._process is not None:

@@ -1,7 +1,9 @@
 """Train: train a new model in a separate process, watch it learn, and open it in one click.
 
 Left: what to train (a built-in data set or a folder, a family, a size
-preset whose architecture is shown, steps, device, a run name), Start /
+preset whose architecture is shown, steps, device, a run name) with how
+long each size takes on this machine, measured while the panel is shown
+(:mod:`.preset_times`), Start /
 Pause / Cancel, and the history of runs under the studio's runs folder
 (Resume a cancelled or interrupted run, Open a finished one's model).
 Right: progress with ETA, a live plot of the training and held-out
@@ -27,13 +29,15 @@ from flowstudio.studio._qt.panels import PanelSpec, ScreenshotSpec, register_pan
 from flowstudio.studio._qt.panels.model_panel import DEVICES
 from flowstudio.studio._qt.views.loss_plot import LossPlot
 from flowstudio.studio._qt.views.scroll_body import scroll_body
-from flowstudio.studio.eta import format_duration
+from flowstudio.studio._qt.views.preset_times import PresetTimes
+from flowstudio.studio.eta import format_duration, rough_duration
 from flowstudio.studio.paths import runs_dir
 from flowstudio.studio.runs import DATASETS, list_runs, new_run_dir, read_run
+from flowstudio.training.preset_table import get_preset
 from flowstudio.training.runner import TrainRequest
 
 FAMILIES = (("glow", "Glow"), ("realnvp", "RealNVP"), ("nice", "NICE"))
-PRESETS = (("small", "Small: minutes"), ("medium", "Medium"), ("large", "Large: best quality"))
+PRESETS = (("small", "Small"), ("medium", "Medium"), ("large", "Large: best quality"))
 FOLDER = "folder"
 FAMILY_TIP = "Glow is the best for images; RealNVP and NICE are older, simpler flows"
 PRESET_TIP = "Model size: small trains in minutes on a CPU, large gives the best models but needs a GPU or hours"
@@ -41,8 +45,6 @@ PRESET_TIP = "Model size: small trains in minutes on a CPU, large gives the best
 
 def preset_text(family: str, preset: str) -> str:
     """``"levels 2 · steps 4 · hidden 64 — batch 64, 2,000 steps"``: a preset's architecture in one line."""
-    from flowstudio.training.preset_table import get_preset
-
     p = get_preset(family, preset)
     arch = " · ".join(f"{k} {v}" for k, v in p.arch.items())
     return f"{arch} — batch {p.batch_size}, {p.steps:,} steps"
@@ -75,6 +77,14 @@ class TrainView(QWidget):
         for key, label in PRESETS:
             self.preset.addItem(label, key)
         self.arch = role_label("", "hint", wrap=True)
+        self.estimate = LiveLabel("", "hint")
+        self.estimate.setToolTip("Measured on this machine with a few real training steps of each size "
+                                 "(as flowstudio train --estimate does)")
+        self.times = PresetTimes(self)
+        self.times.measured.connect(lambda _: self._show_estimate())
+        self.times.failed.connect(lambda *_: self._show_estimate())
+        self.times.busyChanged.connect(lambda _: self._show_estimate())
+        studio.renderers.append(self.times)  # counted as busy; stopped at exit
         self.steps = QSpinBox(minimum=10, maximum=1_000_000, singleStep=500, toolTip="Optimiser steps in total")
         self.device = QComboBox(toolTip="Where the training runs (Automatic picks a GPU when there is one)")
         for key, label in DEVICES:
@@ -82,6 +92,9 @@ class TrainView(QWidget):
         self.name = QLineEdit(placeholderText="e.g. my-digits", toolTip="The run's folder name under the runs folder")
         for combo in (self.family, self.preset):
             combo.currentIndexChanged.connect(self._preset_changed)
+        for combo in (self.data, self.family, self.device):
+            combo.currentIndexChanged.connect(lambda _: self.measure())
+        self.steps.valueChanged.connect(lambda _: self._show_estimate())
         form = QFormLayout()
         form.setLabelAlignment(Qt.AlignmentFlag.AlignRight)
         form.addRow("Data", self.data)
@@ -89,6 +102,7 @@ class TrainView(QWidget):
         form.addRow("Size", self.preset)
         form.addRow("", self.arch)
         form.addRow("Steps", self.steps)
+        form.addRow("", self.estimate)
         form.addRow("Device", self.device)
         form.addRow("Run name", self.name)
         self.start_button = icon_button("Start training", "fa5s.play", "Train in a separate process; the studio "
@@ -163,7 +177,7 @@ class TrainView(QWidget):
         layout.addLayout(right, 1)
 
         self.training.event.connect(self.on_event)
-        self.training.runningChanged.connect(lambda _: (self.refresh_runs(), self._sync_buttons()))
+        self.training.runningChanged.connect(self._running_changed)
         self._preset_changed()
         self.refresh_runs()
 
@@ -185,12 +199,57 @@ class TrainView(QWidget):
     def _preset_changed(self) -> None:
         family, preset = self.family.currentData(), self.preset.currentData()
         self.arch.setText(preset_text(family, preset))
-        from flowstudio.training.preset_table import get_preset
-
         self.steps.setValue(get_preset(family, preset).steps)
 
+    # -- measured time ------------------------------------------------------------------
+    def showEvent(self, event) -> None:  # noqa: N802
+        super().showEvent(event)
+        self.measure()
+
+    def hideEvent(self, event) -> None:  # noqa: N802
+        self.times.stop()  # measuring costs the machine: only while the panel is looked at
+        super().hideEvent(event)
+
+    def data_source(self) -> str | None:
+        return self.folder if self.data.currentData() == FOLDER else self.data.currentData()
+
+    def measure(self) -> None:
+        """Time each preset for the chosen data, family and device (not during a run: it has its own ETA)."""
+        data = self.data_source()
+        if self.isVisible() and data and not self.training.running:
+            self.times.request(*self._key())
+        self._show_estimate()
+
+    def _key(self) -> tuple[str, str, str]:
+        return self.data_source() or "", self.family.currentData(), self.device.currentData()
+
+    def _show_estimate(self) -> None:
+        key = self._key()
+        times = self.times.step_s.get(key, {})
+        for i, (preset, label) in enumerate(PRESETS):
+            step_s = times.get(preset)
+            steps = get_preset(self.family.currentData(), preset).steps
+            self.preset.setItemText(i, f"{label.split(':')[0]} · {rough_duration(step_s * steps)}" if step_s
+                                    else label)
+        step_s = times.get(self.preset.currentData())
+        if step_s:
+            self.estimate.setText(f"{rough_duration(step_s * self.steps.value()).capitalize()} on this machine · "
+                                  f"{step_s:.2f} s a step")
+        elif key in self.times.errors:
+            self.estimate.setText(f"Could not measure the time: {self.times.errors[key]}")
+        elif self.times.busy and self.times.key == key:
+            self.estimate.setText("Measuring how long this takes here…")
+        else:
+            self.estimate.setText("")
+
+    def _running_changed(self, running: bool) -> None:
+        if running:
+            self.times.stop()
+        self.refresh_runs()
+        self._sync_buttons()
+
     def request(self) -> TrainRequest:
-        data = self.folder if self.data.currentData() == FOLDER else self.data.currentData()
+        data = self.data_source()
         steps = self.steps.value()
         return TrainRequest(data=str(data), family=self.family.currentData(), preset=self.preset.currentData(),
                             steps=steps, device=self.device.currentData(), name=self.run_name(),
