@@ -95,7 +95,7 @@ class TrainView(QWidget):
         for combo in (self.data, self.family, self.device):
             combo.currentIndexChanged.connect(lambda _: self.measure())
         self.steps.valueChanged.connect(lambda _: self._show_estimate())
-        form = QFormLayout()
+        self.form = form = QFormLayout()
         form.setLabelAlignment(Qt.AlignmentFlag.AlignRight)
         form.addRow("Data", self.data)
         form.addRow("Family", self.family)
@@ -241,6 +241,7 @@ class TrainView(QWidget):
             self.estimate.setText("Measuring how long this takes here…")
         else:
             self.estimate.setText("")
+        self.form.setRowVisible(self.estimate, bool(self.estimate.text()))
 
     def _running_changed(self, running: bool) -> None:
         if running:
