@@ -23,6 +23,7 @@ from flowstudio.cli.main import main as cli_main
 from flowstudio.imaging import read_png_params
 from flowstudio.models import build_model
 from flowstudio.resources import default_model_path
+from flowstudio.studio._qt.panels.evidence_model import STATE_ROLE
 
 ROOT = Path(__file__).resolve().parents[1]
 
@@ -186,6 +187,34 @@ def test_cancelling_a_model_load_keeps_the_open_model_and_device(qtbot, window, 
     studio.edit.change_params(lam=0.3)  # the kept model still draws
     wait_idle(qtbot, window)
     assert studio.last_sample.request.params.lam == 0.3
+
+
+def test_without_a_model_dropped_images_are_kept_and_read_by_the_next_model(qtbot, studio_home, monkeypatch):
+    import flowstudio.cli.common as common
+
+    gate = threading.Event()
+    real_resolve = common.resolve_device
+    monkeypatch.setattr(common, "resolve_device", lambda name: (gate.wait(30), real_resolve(name))[1])
+    window = make_window(qtbot, start=False)
+    studio = window.studio
+    window.start()  # the bundled model (held) and the example set queued behind it
+    qtbot.waitUntil(lambda: "choosing the device" in window.jobs.label.text(), timeout=30_000)
+    qtbot.mouseClick(window.jobs.cancel, Qt.MouseButton.LeftButton)
+    gate.set()
+    qtbot.waitUntil(lambda: not studio.busy, timeout=30_000)  # (idle means samples drawn: none without a model)
+    assert studio.host.state == "failed" and studio.host.engine is None
+    assert messages(window, "info")[-1].text.startswith("No model is open")
+    assert not messages(window, "error")
+    items = studio.doc.current_set.items
+    assert studio.doc.current_set.name == "sneakers" and len(items) == 8 and not any(i.sha256 for i in items)
+    assert window.panels["model"].state.text() == "No model is open."
+    tiles = window.panels["evidence"].model
+    assert {tiles.data(tiles.index(r), STATE_ROLE) for r in range(tiles.rowCount())} == {"waiting"}
+    studio.load_model(str(default_model_path()))
+    wait_idle(qtbot, window)
+    assert all(i.sha256 and i.bpd is not None for i in studio.doc.current_set.items)
+    assert studio.last_sample.m == 8
+    window.close_now()
 
 
 def test_switching_models_while_images_are_added_loses_nothing(qtbot, window, tmp_path):

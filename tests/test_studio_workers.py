@@ -68,3 +68,17 @@ def test_cancelled_job_stops_at_its_next_step(qtbot):
     qtbot.waitUntil(lambda: bool(ended), timeout=5000)
     assert ended[0].state == "cancelled" and len(steps) < 100 and runner.active == []
     assert runner.shutdown()
+
+
+def test_a_job_that_raises_runtime_error_fails_and_ends(qtbot):
+    errors, ended = [], []
+
+    def job():  # torch reports most failures as RuntimeError; superqt alone would never end this job
+        yield 1
+        raise RuntimeError("CUDA out of memory")
+
+    runner = JobRunner()
+    runner.start("Failing", job, on_error=errors.append, on_end=ended.append)
+    qtbot.waitUntil(lambda: bool(ended), timeout=5000)
+    assert ended[0].state == "failed" and str(errors[0]) == "CUDA out of memory" and runner.active == []
+    assert runner.shutdown()

@@ -75,9 +75,8 @@ def _steps(target: str, *args: Any):
 
 def _encode(host: EngineHost, paths: list[str], skip: list[str]):
     engine = host._queued_engine
-    if engine is None:
-        raise RuntimeError("no model is loaded; open one in the Model panel")
-    for step in engine.encode(paths, skip):
+    steps = call_engine("session:list_unread", paths, skip) if engine is None else engine.encode(paths, skip)
+    for step in steps:
         yield engine, step
 
 
@@ -129,7 +128,11 @@ class EngineHost(QObject):
 
     def encode(self, title: str, paths: list[str], skip: list[str], on_step: Callable[[Any, Any], None],
                on_end: Callable[[Job], None], on_error: Callable[[BaseException], None]) -> Job:
-        """Encode files/folders (minus ``skip``); ``on_step(engine, EncodeProgress)`` per batch."""
+        """Encode files/folders (minus ``skip``); ``on_step(engine, EncodeProgress)`` per batch.
+
+        Without a model (none could be loaded, or its load was cancelled) the
+        files are only listed (``engine`` is ``None``): they are read when a model is.
+        """
         return self.jobs.start(title, _encode, self, paths, skip, on_step=lambda v: on_step(*v),
                                on_end=on_end, on_error=on_error, progress_of=lambda v: v[1])
 

@@ -111,6 +111,7 @@ class EvidenceFlow:
             known = target.paths()
             items = [EvidenceItem(i.path, i.sha256, bpd=i.check.bpd, unlikely=i.check.unlikely, reason=i.check.reason)
                      for i in step.images if i.path not in known]
+            items += [EvidenceItem(path) for path in step.unread if path not in known]  # read by the next model
             self.studio.doc.append_items(target.uid, items)
             added.extend(items)
             errors.extend(step.errors)

@@ -17,6 +17,7 @@ than Qt's global one, so a long encoding job never delays a redraw:
 
 from __future__ import annotations
 
+import inspect
 import sys
 import time
 from collections.abc import Callable
@@ -26,6 +27,26 @@ from PySide6.QtCore import QObject, QThreadPool, QTimer, Signal
 from superqt.utils import create_worker
 
 from flowstudio.studio.eta import EtaEstimator, format_duration
+
+
+class JobError(Exception):
+    """A ``RuntimeError`` raised by a job of steps, passed on under another type (see :func:`_steps_of`)."""
+
+
+def _steps_of(fn: Callable[..., Any]) -> Callable[..., Any]:
+    """``fn``, a generator function, with its ``RuntimeError`` re-raised as :class:`JobError`.
+
+    superqt's generator worker takes a ``RuntimeError`` for "the worker was
+    deleted" and returns without its ``errored`` and ``finished`` signals, so
+    the job would never end; torch reports most failures as ``RuntimeError``.
+    """
+    def steps(*args: Any) -> Any:
+        try:
+            return (yield from fn(*args))
+        except RuntimeError as exc:
+            raise JobError(str(exc)) from exc
+
+    return steps
 
 
 def _pool(parent: QObject) -> QThreadPool:
@@ -127,6 +148,8 @@ class JobRunner(QObject):
         job = Job(title, visible)
         if progress_of is not None:
             job.progress_of = progress_of
+        if inspect.isgeneratorfunction(fn):
+            fn = _steps_of(fn)
         worker = create_worker(fn, *args, _start_thread=False, _ignore_errors=True)
         job.worker = worker
         if hasattr(worker, "yielded"):  # a step that arrives after Cancel is kept: its work is done

@@ -80,6 +80,8 @@ class EncodeProgress:
     total: int
     images: list[EncodedImage] = field(default_factory=list)
     errors: list[tuple[str, str]] = field(default_factory=list)
+    unread: list[str] = field(default_factory=list)
+    """Files found but not read, because no model is open (:func:`list_unread`)."""
 
 
 @dataclass(frozen=True)
@@ -118,6 +120,23 @@ def open_engine(path: str | Path, device: str = "auto") -> Generator[str, None, 
     from flowstudio.cli.common import open_model_stages  # one loader for CLI and studio
 
     return Engine((yield from open_model_stages(Path(path), device)))
+
+
+def _files_to_read(paths: Iterable[str | Path], skip: Iterable[str]) -> tuple[list[Path], list[tuple[str, str]]]:
+    """Files and folders expanded as the core does (sorted, recursive), minus ``skip``; and problems with them."""
+    files, problems = iter_image_paths([Path(p) for p in paths])
+    skipped = {str(p) for p in skip}
+    return [f for f in files if str(f) not in skipped], [(str(p), r) for p, r in problems]
+
+
+def list_unread(paths: Iterable[str | Path], skip: Iterable[str] = ()) -> Iterator[EncodeProgress]:
+    """What :meth:`Engine.encode` does when no model is open: the files are listed, kept, and left unread.
+
+    A drop while no model could be loaded (or its load was cancelled) loses
+    nothing: the images join their set, and the next model reads them.
+    """
+    files, problems = _files_to_read(paths, skip)
+    yield EncodeProgress(len(files), len(files), errors=problems, unread=[str(f) for f in files])
 
 
 def set_verdicts(checks: list[EvidenceCheck]) -> list[EvidenceCheck]:
@@ -160,12 +179,10 @@ class Engine:
         ``skip`` are left out.  The first step reports problems with the
         given paths; every step reports files that could not be read.
         """
-        files, problems = iter_image_paths([Path(p) for p in paths])
-        skipped = {str(p) for p in skip}
-        files = [f for f in files if str(f) not in skipped]
+        files, problems = _files_to_read(paths, skip)
         c, h, w = self.model.image_shape
         done = 0
-        yield EncodeProgress(0, len(files), errors=[(str(p), r) for p, r in problems])
+        yield EncodeProgress(0, len(files), errors=problems)
         for batch in iter_loaded_images(files, c, (h, w), ENCODE_BATCH):
             step = EncodeProgress(done, len(files), errors=[(str(p), r) for p, r in batch.errors])
             if batch.paths:

@@ -10,7 +10,8 @@ only visible tiles ever become pixmaps.
 A tile shows the image as the model sees it, a checkbox (included in the
 posterior or not), the image's bits/dim, and a badge: amber when the model
 finds the image very unlikely (its reason in the tooltip), red when the
-file cannot be read, an hourglass while it is being read.
+file cannot be read, an hourglass while it is being read ("no model" while
+no model is open to read it).
 """
 
 from __future__ import annotations
@@ -34,10 +35,13 @@ STATE_ROLE = Qt.ItemDataRole.UserRole + 2
 ITEM_ROLE = Qt.ItemDataRole.UserRole + 3
 
 
-def item_state(item: Any, encoded: bool) -> str:
-    """``"error"``, ``"pending"`` (not read by the current model yet), ``"unlikely"`` or ``"ok"``."""
+def item_state(item: Any, encoded: bool, model_state: str = "ready") -> str:
+    """``"error"``, ``"waiting"`` (no model is open to read it), ``"pending"`` (not read by the current
+    model yet), ``"unlikely"`` or ``"ok"``."""
     if item.error:
         return "error"
+    if model_state == "failed":
+        return "waiting"
     if not encoded or item.bpd is None:
         return "pending"
     return "unlikely" if item.unlikely else "ok"
@@ -49,6 +53,8 @@ def tooltip(item: Any, state: str) -> str:
         lines.append(f"<span style='color:#f06a6a'>Cannot be used: {item.error}</span>")
     elif state == "pending":
         lines.append("Being read by the model…")
+    elif state == "waiting":
+        lines.append("Kept, and read as soon as a model is open")
     else:
         lines.append(f"{item.bpd:.3f} bits per pixel under the model")
         if item.unlikely:
@@ -100,7 +106,7 @@ class EvidenceListModel(QAbstractListModel):
         if role == UID_ROLE:
             return item.uid
         if role in (STATE_ROLE, Qt.ItemDataRole.ToolTipRole):
-            state = item_state(item, self.studio.host.is_encoded(item.sha256))
+            state = item_state(item, self.studio.host.is_encoded(item.sha256), self.studio.host.state)
             return state if role == STATE_ROLE else tooltip(item, state)
         return None
 
@@ -178,7 +184,7 @@ class EvidenceDelegate(QStyledItemDelegate):
         if badge:
             icon = themed_icon(badge[0], role=badge[1])
             icon.paint(painter, QRect(thumb.right() - BADGE - 3, thumb.top() + 4, BADGE, BADGE))
-        label = {"error": "cannot read", "pending": "reading…"}.get(state) or f"{item.bpd:.2f} bpd"
+        label = {"error": "cannot read", "pending": "reading…", "waiting": "no model"}.get(state) or f"{item.bpd:.2f} bpd"
         painter.setPen(pal.placeholderText().color() if state != "unlikely" else QColor(theme_colour("warning")))
         painter.drawText(QRect(tile.left(), thumb.bottom() + 2, tile.width(), LABEL),
                          Qt.AlignmentFlag.AlignHCenter | Qt.AlignmentFlag.AlignVCenter, label)

@@ -106,6 +106,7 @@ class EvidencePanel(QWidget):
 
         self.model = EvidenceListModel(studio)
         self.view = ThumbnailView()
+        studio.host.stateChanged.connect(lambda _: self.view.viewport().update())  # tiles show the model state
         self.view.setModel(self.model)
         self.view.setItemDelegate(EvidenceDelegate(studio, self.view))
         self.view.customContextMenuRequested.connect(self._context_menu)

@@ -179,7 +179,7 @@ class PosteriorPanel(QWidget):
         s = self.studio.doc.current_set
         m = len(s.usable_items()) if s else 0
         if m == 0:
-            self.lam_note.setText("No examples yet: the grid shows the model's own samples.")
+            self.lam_note.setText("No examples yet: model samples only")
         elif p.absolute:
             self.lam_note.setText(f"λ = {p.lam_abs:g} for {m} example{'s' if m != 1 else ''} ({p.lam_abs / m:.2f} × m)")
         else:
