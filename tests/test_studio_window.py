@@ -67,9 +67,10 @@ def test_moving_the_lambda_slider_redraws_the_grid_and_a_drag_is_one_undo_step(q
 class LayoutRequests(QObject):
     """Counts the main window's re-layouts (each one repaints every dock and the central view)."""
 
-    def __init__(self):
-        super().__init__()
+    def __init__(self, window):
+        super().__init__(window)  # owned by the window: never deleted while still filtering its events
         self.count = 0
+        window.installEventFilter(self)
 
     def eventFilter(self, obj, event) -> bool:  # noqa: N802
         self.count += event.type() == QEvent.Type.LayoutRequest
@@ -80,13 +81,14 @@ def test_lambda_steps_and_new_grids_leave_the_window_layout_alone(qtbot, window)
     studio, panel = window.studio, window.panels["posterior"]
     panel.lam.setValue(0.3)  # the first λ edit renames the Undo action, which may resize the toolbar once
     wait_idle(qtbot, window)
-    counter = LayoutRequests()
-    window.installEventFilter(counter)
-    for value in (0.45, 0.62, 0.7, 0.33):
-        panel.lam.setValue(value)
-        wait_idle(qtbot, window)
-        qtbot.waitUntil(lambda v=value: studio.last_sample.request.params.lam == v)
-    window.removeEventFilter(counter)
+    counter = LayoutRequests(window)
+    try:
+        for value in (0.45, 0.62, 0.7, 0.33):
+            panel.lam.setValue(value)
+            wait_idle(qtbot, window)
+            qtbot.waitUntil(lambda v=value: studio.last_sample.request.params.lam == v)
+    finally:
+        window.removeEventFilter(counter)
     assert "λ = 2.64 for 8 examples" == panel.lam_note.text()  # the live texts did change
     assert counter.count == 0
 
