@@ -70,7 +70,9 @@ def test_after_a_crash_the_next_start_offers_the_unsaved_work_back(qtbot, studio
     finally:
         window.close_now()
     assert list((studio_home / "autosave").glob("*.json")) == []  # a clean exit leaves nothing to recover
-    assert "did not close properly" not in " ".join(m.title for m in messages(make_window(qtbot, start=False)))
+    again = make_window(qtbot, start=False)
+    assert "did not close properly" not in " ".join(m.title for m in messages(again))
+    again.close_now()
 
 
 def test_projects_save_and_open_with_their_sets_and_parameters(qtbot, window, tmp_path):
@@ -210,11 +212,13 @@ def test_without_a_model_dropped_images_are_kept_and_read_by_the_next_model(qtbo
     assert window.panels["model"].state.text() == "No model is open."
     tiles = window.panels["evidence"].model
     assert {tiles.data(tiles.index(r), STATE_ROLE) for r in range(tiles.rowCount())} == {"waiting"}
-    studio.load_model(str(default_model_path()))
-    wait_idle(qtbot, window)
-    assert all(i.sha256 and i.bpd is not None for i in studio.doc.current_set.items)
-    assert studio.last_sample.m == 8
-    window.close_now()
+    try:
+        studio.load_model(str(default_model_path()))
+        wait_idle(qtbot, window)
+        assert all(i.sha256 and i.bpd is not None for i in studio.doc.current_set.items)
+        assert studio.last_sample.m == 8
+    finally:
+        window.close_now()
 
 
 def test_switching_models_while_images_are_added_loses_nothing(qtbot, window, tmp_path):

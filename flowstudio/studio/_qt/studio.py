@@ -21,10 +21,11 @@ from collections.abc import Iterable
 from pathlib import Path
 from typing import Any
 
-from PySide6.QtCore import QObject, Signal
+from PySide6.QtCore import QObject, QTimer, Signal
 from PySide6.QtGui import QUndoStack
 
 from flowstudio.resources import default_model_path, example_sets
+from flowstudio.studio._qt.collector import GuiThreadCollector
 from flowstudio.studio._qt.document import QtDocument
 from flowstudio.studio._qt.edits import Editor
 from flowstudio.studio._qt.engine_host import EngineHost
@@ -40,6 +41,8 @@ from flowstudio.studio.requests import SampleRequest
 from flowstudio.studio.state import MAX_SEED, Document
 
 STARTUP_SET = "sneakers"
+FREEZE_AFTER_MS = 300
+"""After the first grid is drawn, wait this long (for its paint) before freezing the start-up objects."""
 
 
 def _draw_grid(job: tuple[Any, Any]) -> Any:
@@ -65,6 +68,8 @@ class Studio(QObject):
         self.undo = QUndoStack(self)
         self.edit = Editor(self.doc, self.undo)
         self.notifier = Notifier(self)
+        self.collector = GuiThreadCollector(self)  # cyclic garbage collected on this thread only
+        self.collector.start()
         self.host = EngineHost(self)
         self.training = TrainingHost(self)
         self.thumbnails = ThumbnailStore()
@@ -219,6 +224,8 @@ class Studio(QObject):
                     or self.host.state == "loading")
 
     def _grid_rendered(self, _: Any, result: Any) -> None:
+        if self.last_sample is None:  # the first grid is on screen: a good moment for the one long collection
+            QTimer.singleShot(FREEZE_AFTER_MS, self.collector, self.collector.freeze_startup_objects)
         self.last_sample = result
         self.sampleRendered.emit(result)
 
@@ -278,3 +285,4 @@ class Studio(QObject):
         self.projects.close()
         self.prefs.params = self.doc.params  # the next session starts where this one ended
         self.prefs.sync()
+        self.collector.stop()
