@@ -11,7 +11,7 @@ when CPython's own thresholds say so.  Reference counting still frees all
 acyclic garbage at once, on any thread.
 
 A full collection walks every tracked object (about 230,000 once torch is
-loaded: some 60 ms, a visible hitch).  So once the first model is loaded,
+loaded: some 60 ms, a visible hitch).  So once the first grid is drawn,
 what exists then (modules, the model) is collected once and frozen
 (:func:`gc.freeze`): later full collections walk only what came after.
 """
