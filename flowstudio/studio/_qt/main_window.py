@@ -53,10 +53,10 @@ class MainWindow(QMainWindow):
         self.actions_by_key: dict[str, QAction] = {}
         self._build_actions()
         self._build_menus_and_toolbar()
-        self.jobs = JobsWidget(self.studio.host.jobs)
-        self.statusBar().addPermanentWidget(self.jobs)
         self.status_model = QLabel("")
         self.statusBar().addWidget(self.status_model)
+        self.jobs = JobsWidget(self.studio.host.jobs)
+        self.statusBar().addWidget(self.jobs, 1)  # the rest of the bar: the job's text changes at every step
         self.toasts = ToastArea(self.studio.notifier, self)
         accept_file_drops(self, self.studio.handle_drop)
 

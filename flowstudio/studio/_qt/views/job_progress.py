@@ -1,8 +1,9 @@
-"""A panel's own progress line for one job (an export, a classification): text with ETA, bar, Cancel.
+"""A progress line for one job: its text with time left, a bar, and Cancel.
 
-The status bar shows the job thread's work; a panel that starts a job shows
-it here too, next to the button that started it, and hides the line when
-the job ends.
+Panels that start a job (an export, a classification) show it next to the
+button that started it (:meth:`JobProgress.track`; the line hides when the
+job ends); the status bar's :class:`~flowstudio.studio._qt.jobs_widget.JobsWidget`
+is the same line, following whichever job of the job thread comes first.
 """
 
 from __future__ import annotations
@@ -15,12 +16,16 @@ from flowstudio.studio._qt.workers import Job
 
 
 class JobProgress(QWidget):
-    def __init__(self, parent: QWidget | None = None):
+    """``"Exporting x.gif: 3 / 9 · 0:04 left"``, a bar (a busy indicator when the total is unknown), Cancel."""
+
+    def __init__(self, parent: QWidget | None = None, bar_width: int = 160, slim: bool = True):
         super().__init__(parent)
         self.job: Job | None = None
         self.label = LiveLabel("", "hint")
-        self.bar = QProgressBar(textVisible=False, maximumHeight=8)
-        self.bar.setFixedWidth(160)
+        self.bar = QProgressBar(textVisible=not slim)
+        if slim:
+            self.bar.setMaximumHeight(8)
+        self.bar.setFixedWidth(bar_width)
         self.cancel = QToolButton(toolTip="Cancel", autoRaise=True)
         bind_icon(self.cancel, "fa5s.times-circle")
         self.cancel.clicked.connect(lambda: self.job is not None and self.job.cancel())
@@ -32,25 +37,35 @@ class JobProgress(QWidget):
         self.hide()
 
     def track(self, job: Job) -> Job:
-        self.job = job
-        job.progressed.connect(self.refresh)
-        job.ended.connect(self._ended)
-        self.refresh()
-        self.show()
+        """Show ``job`` until it ends."""
+        self.follow(job)
+        job.ended.connect(lambda: self.job is job and self.follow(None))
         return job
+
+    def follow(self, job: Job | None) -> None:
+        """Show ``job`` (hidden for ``None``)."""
+        if job is not self.job:
+            if self.job is not None:
+                self.job.progressed.disconnect(self.refresh)
+            self.job = job
+            if job is not None:
+                job.progressed.connect(self.refresh)
+        self.setVisible(job is not None)
+        self.refresh()
+
+    def note(self) -> str:
+        """More text after the job's own (subclasses)."""
+        return ""
 
     def refresh(self) -> None:
         job = self.job
         if job is None:
             return
-        self.label.setText(job.describe())
-        self.cancel.setEnabled(job.cancellable and not job.cancel_requested)
+        self.label.setText(job.describe() + self.note())
+        self.cancel.setVisible(job.cancellable)
+        self.cancel.setEnabled(not job.cancel_requested)
         if job.total > 0:
             self.bar.setRange(0, job.total)
             self.bar.setValue(job.done)
         else:
-            self.bar.setRange(0, 0)
-
-    def _ended(self) -> None:
-        self.job = None
-        self.hide()
+            self.bar.setRange(0, 0)  # busy indicator
