@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import torch
 
+from flowstudio.errors import UserInputError
+
 CHOICES = ("auto", "cpu", "cuda", "mps")
 
 
@@ -22,10 +24,10 @@ def device_availability() -> dict[str, str]:
 def resolve_device(name: str = "auto") -> torch.device:
     """``auto`` picks CUDA, then MPS, then CPU; an explicit choice that is absent is an error."""
     if name not in CHOICES:
-        raise ValueError(f"unknown device {name!r}; choose one of {', '.join(CHOICES)}")
+        raise UserInputError(f"unknown device {name!r}; choose one of {', '.join(CHOICES)}")
     available = device_availability()
     if name == "auto":
         return torch.device(next(d for d in ("cuda", "mps", "cpu") if not available[d]))
     if available[name]:
-        raise ValueError(f"device {name} was asked for, but {available[name]} (try --device cpu)")
+        raise UserInputError(f"device {name} was asked for, but {available[name]} (try --device cpu)")
     return torch.device(name)

@@ -6,7 +6,6 @@ import argparse
 import csv
 import io
 import json
-import os
 import sys
 from collections.abc import Generator
 from dataclasses import dataclass
@@ -15,27 +14,17 @@ from typing import Any
 
 import torch
 
-from flowstudio.checkpoint import CheckpointError, LoadedModel, atomic_write_bytes, file_sha256, load_checkpoint
-from flowstudio.data.images import ImageLoadError, iter_loaded_images
+from flowstudio.checkpoint import LoadedModel, atomic_write_bytes, file_sha256, load_checkpoint
+from flowstudio.cli.errors import USER_ERRORS, CliError  # noqa: F401  (re-exported: train_cmd imports them from here)
+from flowstudio.data.images import iter_loaded_images
 from flowstudio.devices import CHOICES, resolve_device
-from flowstudio.importers import PeerImportError, import_checkpoint
+from flowstudio.importers import import_checkpoint
 from flowstudio.imaging import file_digest
 from flowstudio.resources import default_model_path
 from flowstudio.transflow import EvidenceStats, LikelihoodSpec, Posterior
 from flowstudio.transflow.encode import encode_images
 
 PEER_SUFFIXES = (".pt", ".pth", ".pkg", ".bin", ".ckpt")
-
-
-class CliError(Exception):
-    """A problem with the user's request; the message is shown as it is."""
-
-
-# ValueError is included because option checks in the core raise it with a
-# readable message; set FLOWSTUDIO_DEBUG=1 to see tracebacks instead.
-USER_ERRORS: tuple[type[BaseException], ...] = () if os.environ.get("FLOWSTUDIO_DEBUG") else (
-    CliError, CheckpointError, PeerImportError, ImageLoadError, FileNotFoundError, PermissionError,
-    IsADirectoryError, ValueError)
 
 
 def add_model_options(p: argparse.ArgumentParser) -> None:

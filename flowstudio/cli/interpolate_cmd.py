@@ -7,8 +7,8 @@ from pathlib import Path
 
 import torch
 
-from flowstudio.cli.common import (add_model_options, add_posterior_options, check_output, model_params, open_model,
-                                   read_evidence, spec_from_args, spec_params)
+from flowstudio.cli.common import (CliError, add_model_options, add_posterior_options, check_output, model_params,
+                                   open_model, read_evidence, spec_from_args, spec_params)
 from flowstudio.imaging import make_grid, save_animation, save_png
 from flowstudio.transflow import posterior
 from flowstudio.transflow.encode import decode_latents
@@ -46,7 +46,7 @@ def run(args: argparse.Namespace) -> int:
     if args.gif:
         check_output(args.gif, (".gif", ".webp"))
     if args.steps < 2 or args.rows < 1:
-        raise ValueError("--steps must be at least 2 and --rows at least 1")
+        raise CliError("--steps must be at least 2 and --rows at least 1")
     loaded = open_model(args)
     model, spec = loaded.model, spec_from_args(args)
     set_a = read_evidence(args.set_a, loaded, args.batch_size, "images in --from")

@@ -3,8 +3,9 @@
 Each subcommand lives in its own module ``flowstudio.cli.<name>_cmd`` with
 ``add_parser(subparsers)``; the parser it adds sets ``run``, a function of
 the parsed arguments returning the exit status.  Errors a user can cause
-(bad files, wrong checkpoint, bad options) print one clear line and exit
-with status 2, never a traceback.
+(bad files, wrong checkpoint, bad options: :data:`flowstudio.cli.errors.USER_ERRORS`)
+print one clear line and exit with status 2; anything else is a bug and
+keeps its traceback.
 
 Subcommand modules are imported only when needed: ``flowstudio NAME ...``
 imports that one module, so ``flowstudio gui`` (and ``flowstudio`` with no
@@ -19,6 +20,7 @@ import sys
 from types import ModuleType
 
 from flowstudio import __version__
+from flowstudio.cli.errors import USER_ERRORS
 
 SUBCOMMANDS = ("sample", "interpolate", "classify", "score", "info", "import", "train", "gui", "screenshot")
 """Subcommand names, in help order; ``NAME`` lives in ``flowstudio.cli.NAME_cmd``."""
@@ -65,8 +67,6 @@ def main(argv: list[str] | None = None) -> int:
     try:
         return int(args.run(args) or 0)
     except Exception as exc:
-        from flowstudio.cli.common import USER_ERRORS  # imports torch: only once something went wrong
-
         if not isinstance(exc, USER_ERRORS):
             raise
         print(f"flowstudio {args.command}: error: {exc}", file=sys.stderr)

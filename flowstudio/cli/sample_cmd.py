@@ -7,8 +7,8 @@ from pathlib import Path
 
 import torch
 
-from flowstudio.cli.common import (add_model_options, add_posterior_options, check_output, model_params, open_model,
-                                   read_evidence, spec_from_args, spec_params)
+from flowstudio.cli.common import (CliError, add_model_options, add_posterior_options, check_output, model_params,
+                                   open_model, read_evidence, spec_from_args, spec_params)
 from flowstudio.imaging import make_grid, save_png, to_pil
 from flowstudio.transflow import DiagGaussian, posterior
 from flowstudio.transflow.encode import decode_latents
@@ -40,7 +40,7 @@ def add_parser(sub: argparse._SubParsersAction) -> None:
 def run(args: argparse.Namespace) -> int:
     check_output(args.out, (".png",))
     if args.count < 1:
-        raise ValueError("--count must be at least 1")
+        raise CliError("--count must be at least 1")
     loaded = open_model(args)
     model = loaded.model
     seeds = list(range(args.seed, args.seed + args.count))

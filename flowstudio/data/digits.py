@@ -12,6 +12,8 @@ from __future__ import annotations
 import numpy as np
 from PIL import Image
 
+from flowstudio.errors import UserInputError
+
 
 def load_digits(size: int | None = None) -> tuple[np.ndarray, np.ndarray]:
     """Return ``(images, labels)``: uint8 ``[N, 1, S, S]`` and int64 ``[N]`` (digit 0..9).
@@ -23,7 +25,7 @@ def load_digits(size: int | None = None) -> tuple[np.ndarray, np.ndarray]:
     from sklearn.datasets import load_digits as sklearn_load_digits  # slow import: only when used
 
     if size is not None and size < 1:
-        raise ValueError(f"size must be None or a positive int, got {size}")
+        raise UserInputError(f"size must be None or a positive int, got {size}")
     digits = sklearn_load_digits()
     images = np.rint(digits.images * (255.0 / 16.0)).astype(np.uint8)
     if size is not None and size != images.shape[-1]:

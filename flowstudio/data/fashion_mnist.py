@@ -32,6 +32,8 @@ from pathlib import Path
 
 import numpy as np
 
+from flowstudio.errors import FlowStudioError, UserInputError
+
 DEFAULT_ROOT = Path("/usr/share/datasets/fashion-mnist")
 """Where ``apt-get install dataset-fashion-mnist`` puts the files."""
 
@@ -53,6 +55,12 @@ _FILES = {
     "train": ("train-images-idx3-ubyte.gz", "train-labels-idx1-ubyte.gz"),
     "test": ("t10k-images-idx3-ubyte.gz", "t10k-labels-idx1-ubyte.gz"),
 }
+
+
+class CorruptDatasetError(FlowStudioError, ValueError):
+    """A Fashion-MNIST file that is damaged or incomplete; the message names it (reinstall the package)."""
+
+
 _IMAGES_MAGIC = 0x00000803
 _LABELS_MAGIC = 0x00000801
 _SIDE = 28
@@ -67,23 +75,24 @@ def load_fashion_mnist(
     is the folder holding the four ``.gz`` files (default :data:`DEFAULT_ROOT`);
     ``limit`` keeps only the first ``limit`` items, and reads only those.
     Pixels are 0 (black background) to 255.  Raises ``FileNotFoundError``
-    with an install hint when a file is missing, and ``ValueError`` when a
-    file is corrupt.
+    with an install hint when a file is missing, :class:`CorruptDatasetError`
+    (a ``ValueError``) when a file is corrupt, and
+    :class:`~flowstudio.errors.UserInputError` for a wrong ``split`` or ``limit``.
     """
     if split not in _FILES:
-        raise ValueError(f"split must be 'train' or 'test', got {split!r}")
+        raise UserInputError(f"split must be 'train' or 'test', got {split!r}")
     if limit is not None and limit < 0:
-        raise ValueError(f"limit must be None or >= 0, got {limit}")
+        raise UserInputError(f"limit must be None or >= 0, got {limit}")
     folder = Path(root) if root is not None else DEFAULT_ROOT
     images_path, labels_path = (folder / name for name in _FILES[split])
     images = _read_idx(images_path, _IMAGES_MAGIC, limit)
     labels = _read_idx(labels_path, _LABELS_MAGIC, limit)
     if images.shape[1:] != (_SIDE, _SIDE):
-        raise ValueError(f"{images_path}: corrupt idx file: images are {images.shape[1:]}, expected (28, 28)")
+        raise CorruptDatasetError(f"{images_path}: corrupt idx file: images are {images.shape[1:]}, expected (28, 28)")
     if len(images) != len(labels):
-        raise ValueError(f"{folder}: {len(images)} images but {len(labels)} labels")
+        raise CorruptDatasetError(f"{folder}: {len(images)} images but {len(labels)} labels")
     if labels.size and labels.max() >= len(CLASS_NAMES):
-        raise ValueError(f"{labels_path}: corrupt idx file: label {labels.max()} is not in 0..9")
+        raise CorruptDatasetError(f"{labels_path}: corrupt idx file: label {labels.max()} is not in 0..9")
     return images[:, np.newaxis], labels.astype(np.int64)
 
 
@@ -106,7 +115,7 @@ def _read_idx(path: Path, magic: int, limit: int | None) -> np.ndarray:
                     shape[0] = min(shape[0], limit)
                 data = _read_exactly(f, math.prod(shape))
         except (OSError, EOFError, zlib.error, ValueError) as exc:  # gzip.BadGzipFile is an OSError
-            raise ValueError(f"{path}: corrupt idx file: {exc}") from exc
+            raise CorruptDatasetError(f"{path}: corrupt idx file: {exc}") from exc
     return np.frombuffer(data, dtype=np.uint8).reshape(shape).copy()
 
 

@@ -35,8 +35,10 @@ What happens to one file (:func:`load_image`):
    ``(H, W)`` with LANCZOS; for large reductions Pillow first box-reduces by
    an integer factor (``reducing_gap``), which is fast and alias-free.
 
-Wrong arguments from the calling code (``channels=2``, a negative size) are
-programming errors and raise ``ValueError``, not :class:`ImageLoadError`.
+Wrong settings (``channels=2``, a negative size, ``batch_size=0``) raise
+:class:`~flowstudio.errors.UserInputError` (a ``ValueError``), not
+:class:`ImageLoadError`: they are not about a file, and front ends pass them
+on from their options.
 """
 
 from __future__ import annotations
@@ -50,6 +52,8 @@ from pathlib import Path
 
 import numpy as np
 from PIL import Image, ImageOps, UnidentifiedImageError
+
+from flowstudio.errors import FlowStudioError, UserInputError
 
 MAX_FILE_BYTES = 256 * 2**20
 """Files larger than this (256 MiB) are refused before they are opened."""
@@ -80,7 +84,7 @@ _HIGH_DEPTH_MODES = _SIXTEEN_BIT_MODES | {"I", "F"}
 _ALPHA_MODES = frozenset({"RGBA", "RGBa", "LA", "La", "PA"})
 
 
-class ImageLoadError(Exception):
+class ImageLoadError(FlowStudioError):
     """A file could not be used as an image; ``reason`` is one line for the user."""
 
     def __init__(self, path: PathLike, reason: str) -> None:
@@ -193,7 +197,7 @@ def iter_loaded_images(
     """
     _check_args(channels, size, background)
     if batch_size < 1:
-        raise ValueError(f"batch_size must be at least 1, got {batch_size}")
+        raise UserInputError(f"batch_size must be at least 1, got {batch_size}")
     files, errors = iter_image_paths(paths)
     if on_error is not None:
         for path, reason in errors:
@@ -262,11 +266,11 @@ def _scan_folder(folder: Path, problems: list[tuple[Path, str]]) -> list[Path]:
 
 def _check_args(channels: int, size: tuple[int, int], background: int) -> None:
     if channels not in (1, 3):
-        raise ValueError(f"channels must be 1 or 3, got {channels!r}")
+        raise UserInputError(f"channels must be 1 or 3, got {channels!r}")
     if len(size) != 2 or min(size) < 1:
-        raise ValueError(f"size must be (H, W) with positive sides, got {size!r}")
+        raise UserInputError(f"size must be (H, W) with positive sides, got {size!r}")
     if not 0 <= background <= 255:
-        raise ValueError(f"background must be a grey level in 0..255, got {background!r}")
+        raise UserInputError(f"background must be a grey level in 0..255, got {background!r}")
 
 
 def _check_file(path: Path) -> None:

@@ -21,6 +21,7 @@ from pathlib import Path
 from typing import Any
 
 from flowstudio import __version__
+from flowstudio.errors import UserInputError
 
 FORMAT = "flowstudio-project"
 FORMAT_VERSION = 1
@@ -61,11 +62,11 @@ class PosteriorParams:
 
     def __post_init__(self) -> None:
         if not (self.lam > 0 and self.lam_abs > 0 and self.floor > 0):
-            raise ValueError("lambda and the floor must be positive")
+            raise UserInputError("lambda and the floor must be positive")
         if self.covariance not in COVARIANCES:
-            raise ValueError(f"covariance must be one of {', '.join(COVARIANCES)}, not {self.covariance!r}")
+            raise UserInputError(f"covariance must be one of {', '.join(COVARIANCES)}, not {self.covariance!r}")
         if not 0 <= self.temperature <= 10:
-            raise ValueError(f"temperature must be between 0 and 10, not {self.temperature}")
+            raise UserInputError(f"temperature must be between 0 and 10, not {self.temperature}")
         self.count = min(max(int(self.count), 1), MAX_COUNT)
         self.seed = min(max(int(self.seed), 0), MAX_SEED)
 

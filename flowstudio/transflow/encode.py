@@ -21,6 +21,7 @@ from contextlib import contextmanager
 import numpy as np
 import torch
 
+from flowstudio.errors import UserInputError
 from flowstudio.models.base import ImageFlow
 from flowstudio.transflow.posterior import EvidenceStats
 
@@ -41,7 +42,7 @@ def _inference(model: ImageFlow) -> Iterator[None]:
 def iter_batches(images: Images, batch_size: int = 256) -> Iterator[torch.Tensor]:
     """Chunks of at most ``batch_size`` images (tensors) from an array or an iterable of batches."""
     if batch_size < 1:
-        raise ValueError(f"batch_size must be positive, got {batch_size}")
+        raise UserInputError(f"batch size must be at least 1, got {batch_size}")
     source = [images] if isinstance(images, (torch.Tensor, np.ndarray)) else images
     for batch in source:
         for start in range(0, len(batch), batch_size):

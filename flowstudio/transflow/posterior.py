@@ -39,6 +39,8 @@ from typing import Literal
 
 import torch
 
+from flowstudio.errors import UserInputError
+
 
 def _as_f64(latents: torch.Tensor) -> torch.Tensor:
     """Detach and move latents to CPU float64 (the precision of all Transflow maths)."""
@@ -123,11 +125,11 @@ class LikelihoodSpec:
 
     def __post_init__(self) -> None:
         if not self.lam > 0:
-            raise ValueError(f"lambda must be positive, got {self.lam}")
+            raise UserInputError(f"lambda must be positive, got {self.lam}")
         if self.covariance not in ("isotropic", "diagonal"):
-            raise ValueError(f"covariance must be 'isotropic' or 'diagonal', got {self.covariance!r}")
+            raise UserInputError(f"covariance must be 'isotropic' or 'diagonal', got {self.covariance!r}")
         if not self.floor > 0:
-            raise ValueError(f"floor must be positive, got {self.floor}")
+            raise UserInputError(f"floor must be positive, got {self.floor}")
 
     def absolute_lambda(self, m: int) -> float:
         """``lambda`` for ``m`` evidence latents (``r * m`` when relative)."""

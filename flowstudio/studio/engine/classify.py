@@ -19,6 +19,7 @@ import numpy as np
 
 from flowstudio.cli.common import write_rows
 from flowstudio.data.images import iter_image_paths, iter_loaded_images
+from flowstudio.errors import UserInputError
 from flowstudio.imaging import file_digest
 from flowstudio.studio.engine.session import ENCODE_BATCH, Engine
 from flowstudio.transflow import LikelihoodSpec, TransflowClassifier
@@ -57,12 +58,12 @@ def classify(engine: Engine, classes: dict[str, Sequence[str]], spec: Likelihood
              queries: Sequence[str]) -> Iterator[ClassifyProgress]:
     """Sort ``queries`` (files or folders) into ``classes`` (name -> example files), one batch per step."""
     if len(classes) < 2:
-        raise ValueError("choose at least two evidence sets as classes")
+        raise UserInputError("choose at least two evidence sets as classes")
     clf = TransflowClassifier(spec)
     for name, paths in classes.items():
         digests = _class_digests(engine, list(paths))
         if not digests:
-            raise ValueError(f"the set “{name}” has no usable images")
+            raise UserInputError(f"the set “{name}” has no usable images")
         clf.add_stats(name, engine.stats(digests))
     files, problems = iter_image_paths([Path(q) for q in queries])
     model = engine.model
