@@ -161,7 +161,7 @@ def test_dropping_a_model_file_switches_the_model_and_rereads_the_evidence(qtbot
 
 
 def test_cancelling_a_model_load_keeps_the_open_model_and_device(qtbot, window, tmp_path, monkeypatch):
-    import flowstudio.cli.common as common
+    import flowstudio.devices as devices
 
     studio = window.studio
     kept = studio.host.info.model_id
@@ -172,8 +172,8 @@ def test_cancelling_a_model_load_keeps_the_open_model_and_device(qtbot, window, 
         gate.wait(30)
         return real_resolve(name)
 
-    real_resolve = common.resolve_device
-    monkeypatch.setattr(common, "resolve_device", held_resolve)
+    real_resolve = devices.resolve_device
+    monkeypatch.setattr(devices, "resolve_device", held_resolve)
     job = studio.set_device("cpu")  # a reload on another device choice
     qtbot.waitUntil(choosing.is_set, timeout=30_000)
     qtbot.waitUntil(lambda: "choosing the device" in window.jobs.label.text(), timeout=10_000)
@@ -192,11 +192,11 @@ def test_cancelling_a_model_load_keeps_the_open_model_and_device(qtbot, window, 
 
 
 def test_without_a_model_dropped_images_are_kept_and_read_by_the_next_model(qtbot, studio_home, monkeypatch):
-    import flowstudio.cli.common as common
+    import flowstudio.devices as devices
 
     gate = threading.Event()
-    real_resolve = common.resolve_device
-    monkeypatch.setattr(common, "resolve_device", lambda name: (gate.wait(30), real_resolve(name))[1])
+    real_resolve = devices.resolve_device
+    monkeypatch.setattr(devices, "resolve_device", lambda name: (gate.wait(30), real_resolve(name))[1])
     window = make_window(qtbot, start=False)
     studio = window.studio
     window.start()  # the bundled model (held) and the example set queued behind it

@@ -8,7 +8,7 @@ import os
 import pytest
 
 from flowstudio.studio import autosave
-from flowstudio.studio.drops import MODEL_SUFFIXES, plan_drop
+from flowstudio.studio.drops import plan_drop
 from flowstudio.studio.eta import EtaEstimator, format_duration, rough_duration
 from flowstudio.studio.recipes import RecipeError, recipe_from_record
 from flowstudio.studio.state import (FORMAT_VERSION, Document, EvidenceItem, EvidenceSet, PosteriorParams,
@@ -89,10 +89,12 @@ def test_drop_plans(tmp_path):
     assert plan.files == [png, tmp_path / "a.jpg"] and plan.maybe_recipe is None
 
 
-def test_drops_open_every_checkpoint_the_command_line_opens():
-    from flowstudio.cli.common import PEER_SUFFIXES
+def test_drops_open_every_checkpoint_the_loader_opens(tmp_path):
+    from flowstudio.loading import PEER_SUFFIXES
 
-    assert set(PEER_SUFFIXES) | {".safetensors"} == set(MODEL_SUFFIXES)
+    for suffix in (".safetensors", *PEER_SUFFIXES, ".PT"):
+        assert plan_drop([tmp_path / f"model{suffix}", tmp_path / "a.png"]).model == tmp_path / f"model{suffix}"
+    assert plan_drop([tmp_path / "notes.txt"]).model is None
 
 
 def test_autosave_files_of_gone_sessions_are_offered_newest_first(tmp_path):

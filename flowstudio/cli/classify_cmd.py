@@ -7,8 +7,9 @@ import shutil
 from pathlib import Path
 
 from flowstudio.cli.common import (CliError, add_model_options, add_posterior_options, open_model, read_evidence,
-                                   report_skipped, spec_from_args, write_rows)
+                                   report_skipped, spec_from_args)
 from flowstudio.data.images import iter_loaded_images
+from flowstudio.records import write_rows
 from flowstudio.transflow import TransflowClassifier
 from flowstudio.transflow.encode import encode_images
 

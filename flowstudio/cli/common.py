@@ -1,40 +1,42 @@
-"""Options and steps shared by the subcommands: the model, evidence sets, the posterior."""
+"""Options and steps shared by the subcommands: the model, evidence sets, the posterior.
+
+Argument-parsing glue only: the model loader is :mod:`flowstudio.loading`,
+the PNG records and result tables are :mod:`flowstudio.records`.
+"""
 
 from __future__ import annotations
 
 import argparse
-import csv
-import io
-import json
 import sys
-from collections.abc import Generator
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
 
 import torch
 
-from flowstudio.checkpoint import LoadedModel, atomic_write_bytes, file_sha256, load_checkpoint
+from flowstudio.checkpoint import LoadedModel
 from flowstudio.cli.errors import USER_ERRORS, CliError  # noqa: F401  (re-exported: train_cmd imports them from here)
 from flowstudio.data.images import iter_loaded_images
-from flowstudio.devices import CHOICES, resolve_device
-from flowstudio.importers import import_checkpoint
+from flowstudio.devices import CHOICES
 from flowstudio.imaging import file_digest
-from flowstudio.resources import default_model_path
-from flowstudio.transflow import EvidenceStats, LikelihoodSpec, Posterior
+from flowstudio.loading import PEER_SUFFIXES
+from flowstudio.loading import open_model as load_model
+from flowstudio.transflow import EvidenceStats, LikelihoodSpec
 from flowstudio.transflow.encode import encode_images
-
-PEER_SUFFIXES = (".pt", ".pth", ".pkg", ".bin", ".ckpt")
 
 
 def add_model_options(p: argparse.ArgumentParser) -> None:
     p.add_argument("--model", "-m", type=Path, default=None,
-                   help="checkpoint: a Flow Studio .safetensors, or a peer Glow .pt/.pth/.pkg "
+                   help=f"checkpoint: a Flow Studio .safetensors, or a peer Glow {'/'.join(PEER_SUFFIXES)} "
                         "(imported on the fly); default: the bundled Fashion-MNIST Glow")
     p.add_argument("--device", choices=CHOICES, default="auto",
                    help="where the model runs: auto picks CUDA, then Apple MPS, then CPU (default: auto)")
     p.add_argument("--batch-size", type=int, default=256, metavar="N",
                    help="images encoded or decoded at a time; lower it if memory runs short (default: 256)")
+
+
+def open_model(args: argparse.Namespace) -> LoadedModel:
+    """Load ``--model`` (or the bundled default) on ``--device``."""
+    return load_model(args.model, args.device)
 
 
 def add_posterior_options(p: argparse.ArgumentParser) -> None:
@@ -56,55 +58,6 @@ def spec_from_args(args: argparse.Namespace) -> LikelihoodSpec:
     if args.lam_abs is not None:
         return LikelihoodSpec(lam=args.lam_abs, relative=False, covariance=args.covariance, floor=args.floor)
     return LikelihoodSpec(lam=args.lam, relative=True, covariance=args.covariance, floor=args.floor)
-
-
-def spec_params(spec: LikelihoodSpec, post: Posterior | None = None) -> dict[str, Any]:
-    out: dict[str, Any] = {"lambda": spec.lam, "lambda_relative": spec.relative, "covariance": spec.covariance}
-    if spec.covariance == "diagonal":
-        out["floor"] = spec.floor
-    if post is not None:
-        out.update(m=post.m, lambda_abs=post.lam_abs)
-    return out
-
-
-def open_model(args: argparse.Namespace) -> LoadedModel:
-    """Load ``--model`` (or the bundled default) on ``--device``."""
-    stages = open_model_stages(args.model, args.device)
-    while True:
-        try:
-            next(stages)
-        except StopIteration as done:
-            return done.value
-
-
-def open_model_stages(path: Path | None, device: str) -> Generator[str, None, LoadedModel]:
-    """Load a checkpoint stage by stage, yielding the name of each slow stage before it runs.
-
-    The model exists only when the generator returns it, so a caller that
-    stops between stages (the studio's Cancel) leaves nothing half-loaded
-    and nothing changed.  Stages: choosing the device (the first CUDA call
-    can take seconds), reading the file (for a peer checkpoint: importing
-    it), moving a peer model to the device, hashing the file.
-    """
-    path = path or default_model_path()
-    if not path.exists():
-        hint = "" if path != default_model_path() else " (the bundled model is missing: reinstall, or pass --model)"
-        raise CliError(f"{path}: no such checkpoint{hint}")
-    yield "choosing the device"
-    target = resolve_device(device)
-    if path.suffix.lower() not in PEER_SUFFIXES:
-        yield f"reading {path.name}"
-        return load_checkpoint(path, target)
-    yield f"importing {path.name}"
-    model, card = import_checkpoint(path)
-    yield f"moving the model to {target}"
-    model = model.to(target).eval()
-    yield f"hashing {path.name}"
-    return LoadedModel(model, card, path, file_sha256(path))
-
-
-def model_params(loaded: LoadedModel) -> dict[str, Any]:
-    return {"model": loaded.model_id, "model_sha256": loaded.sha256}
 
 
 @dataclass
@@ -151,18 +104,3 @@ def check_output(path: Path, suffixes: tuple[str, ...]) -> Path:
     if not path.parent.exists():
         raise CliError(f"{path.parent}: output folder does not exist")
     return path
-
-
-def write_rows(rows: list[dict[str, Any]], fields: list, out: Path | None) -> None:
-    """Results as CSV (floats to 3 decimals) on stdout or to ``out``; JSON when ``out`` ends in .json."""
-    if out is not None and out.suffix.lower() == ".json":
-        atomic_write_bytes(out, json.dumps(rows, indent=2).encode())
-        return
-    buf = io.StringIO()
-    writer = csv.DictWriter(buf, fieldnames=fields)
-    writer.writeheader()
-    writer.writerows({k: (f"{v:.3f}" if isinstance(v, float) else v) for k, v in r.items()} for r in rows)
-    if out is None:
-        print(buf.getvalue(), end="")
-    else:
-        atomic_write_bytes(out, buf.getvalue().encode())

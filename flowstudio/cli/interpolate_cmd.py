@@ -7,9 +7,10 @@ from pathlib import Path
 
 import torch
 
-from flowstudio.cli.common import (CliError, add_model_options, add_posterior_options, check_output, model_params,
-                                   open_model, read_evidence, spec_from_args, spec_params)
+from flowstudio.cli.common import (CliError, add_model_options, add_posterior_options, check_output, open_model,
+                                   read_evidence, spec_from_args)
 from flowstudio.imaging import make_grid, save_animation, save_png
+from flowstudio.records import likelihood_record, model_record
 from flowstudio.transflow import posterior
 from flowstudio.transflow.encode import decode_latents
 from flowstudio.transflow.interpolate import lerp_latents, posterior_strip
@@ -60,9 +61,9 @@ def run(args: argparse.Namespace) -> int:
         rows.append(lerp_latents(set_a.first_latent, set_b.first_latent, ts))
     images = decode_latents(model, torch.cat(rows), args.batch_size).view(len(rows), args.steps, *model.image_shape)
     scale = args.scale or max(1, -(-96 // model.image_shape[1]))
-    params = {**model_params(loaded), "kind": "posterior_interpolation", "from": set_a.files,
+    params = {**model_record(loaded), "kind": "posterior_interpolation", "from": set_a.files,
               "to": set_b.files, "from_m": post_a.m, "to_m": post_b.m, "temperature": args.temperature,
-              "seeds": seeds, "steps": args.steps, "direct_row": args.direct, **spec_params(spec)}
+              "seeds": seeds, "steps": args.steps, "direct_row": args.direct, **likelihood_record(spec)}
     save_png(make_grid(images.flatten(0, 1), nrow=args.steps, scale=scale), args.out, params)
     frames = [make_grid(images[:, i], nrow=1, scale=scale) for i in range(args.steps)]
     if args.gif:

@@ -7,9 +7,10 @@ from pathlib import Path
 
 import torch
 
-from flowstudio.cli.common import (CliError, add_model_options, add_posterior_options, check_output, model_params,
-                                   open_model, read_evidence, spec_from_args, spec_params)
+from flowstudio.cli.common import (CliError, add_model_options, add_posterior_options, check_output, open_model,
+                                   read_evidence, spec_from_args)
 from flowstudio.imaging import make_grid, save_png, to_pil
+from flowstudio.records import likelihood_record, model_record
 from flowstudio.transflow import DiagGaussian, posterior
 from flowstudio.transflow.encode import decode_latents
 
@@ -44,12 +45,12 @@ def run(args: argparse.Namespace) -> int:
     loaded = open_model(args)
     model = loaded.model
     seeds = list(range(args.seed, args.seed + args.count))
-    params = {**model_params(loaded), "temperature": args.temperature}
+    params = {**model_record(loaded), "temperature": args.temperature}
     if args.evidence:
         spec = spec_from_args(args)
         evidence = read_evidence(args.evidence, loaded, args.batch_size, "evidence images")
         dist = posterior(evidence.stats, spec)
-        params.update(kind="posterior_samples", evidence=evidence.files, **spec_params(spec, dist))
+        params.update(kind="posterior_samples", evidence=evidence.files, **likelihood_record(spec, dist))
     else:
         dist = DiagGaussian(torch.zeros(model.latent_dim, dtype=torch.float64),
                             torch.ones(model.latent_dim, dtype=torch.float64))

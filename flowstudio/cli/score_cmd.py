@@ -5,8 +5,9 @@ from __future__ import annotations
 import argparse
 from pathlib import Path
 
-from flowstudio.cli.common import CliError, add_model_options, open_model, report_skipped, write_rows
+from flowstudio.cli.common import CliError, add_model_options, open_model, report_skipped
 from flowstudio.data.images import iter_loaded_images
+from flowstudio.records import write_rows
 from flowstudio.transflow.diagnostics import DEFAULT_K, BpdReference, check_evidence, flag_set_outliers
 
 

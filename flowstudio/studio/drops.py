@@ -13,7 +13,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from pathlib import Path
 
-MODEL_SUFFIXES = (".safetensors", ".pt", ".pth", ".pkg", ".bin", ".ckpt")
+from flowstudio.loading import MODEL_SUFFIXES
 
 
 @dataclass

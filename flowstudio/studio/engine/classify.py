@@ -17,10 +17,10 @@ from pathlib import Path
 
 import numpy as np
 
-from flowstudio.cli.common import write_rows
 from flowstudio.data.images import iter_image_paths, iter_loaded_images
 from flowstudio.errors import UserInputError
 from flowstudio.imaging import file_digest
+from flowstudio.records import write_rows
 from flowstudio.studio.engine.session import ENCODE_BATCH, Engine
 from flowstudio.transflow import LikelihoodSpec, TransflowClassifier
 from flowstudio.transflow.encode import encode_images

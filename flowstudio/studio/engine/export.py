@@ -1,7 +1,7 @@
 """Saving what the studio draws as PNGs that carry their parameters, and reading dropped PNGs back.
 
 Records use the keys of ``flowstudio sample`` (built by the same helpers,
-:func:`flowstudio.cli.common.model_params` and ``spec_params``), so a grid
+:func:`flowstudio.records.model_record` and ``likelihood_record``), so a grid
 exported here and one written by the command line read back the same way;
 the studio adds the path of each evidence image (``evidence[i].path``) and
 the set's name (``evidence_set``), so dropping the PNG back can rebuild the
@@ -15,8 +15,8 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from flowstudio.cli.common import model_params, spec_params
 from flowstudio.imaging import file_digest, make_grid, read_png_params, save_png, to_pil
+from flowstudio.records import likelihood_record, model_record
 from flowstudio.studio.engine.session import Engine, SampleResult, SweepResult
 from flowstudio.studio.requests import SampleRequest
 from flowstudio.studio.recipes import Recipe, RecipeError, recipe_from_record
@@ -28,7 +28,7 @@ def export_scale(image_shape: tuple[int, int, int]) -> int:
 
 
 def _base_record(engine: Engine, request: SampleRequest) -> dict[str, Any]:
-    record: dict[str, Any] = {**model_params(engine.loaded), "temperature": request.params.temperature}
+    record: dict[str, Any] = {**model_record(engine.loaded), "temperature": request.params.temperature}
     if request.evidence:
         record["evidence"] = [{"file": Path(p).name, "sha256": d, "path": p} for p, d in request.evidence]
         record["evidence_set"] = request.set_name
@@ -39,7 +39,7 @@ def sample_record(engine: Engine, result: SampleResult, seeds: list[int] | None 
     """The record of a grid (or of some of its cells, ``seeds``), as ``flowstudio sample`` writes it."""
     record = _base_record(engine, result.request)
     if result.posterior is not None:
-        record.update(kind="posterior_samples", **spec_params(result.spec, result.posterior))
+        record.update(kind="posterior_samples", **likelihood_record(result.spec, result.posterior))
     else:
         record.update(kind="prior_samples")
         record.pop("evidence", None)
@@ -63,7 +63,7 @@ def save_cell(engine: Engine, result: SampleResult, index: int, path: str | Path
 def save_sweep(engine: Engine, result: SweepResult, path: str | Path) -> Path:
     rows, cols = result.images.shape[:2]
     record = {**_base_record(engine, result.request), "kind": "lambda_sweep",
-              **spec_params(result.posteriors[0].spec), "lambda_multiples": list(result.multiples),
+              **likelihood_record(result.posteriors[0].spec), "lambda_multiples": list(result.multiples),
               "seeds": list(result.seeds)}
     record.pop("lambda")
     grid = make_grid(result.images.reshape(rows * cols, *result.images.shape[2:]), nrow=cols,

@@ -18,8 +18,8 @@ from typing import Any
 import numpy as np
 import torch
 
-from flowstudio.cli.common import model_params, spec_params
 from flowstudio.imaging import make_grid, save_animation, save_png
+from flowstudio.records import likelihood_record, model_record
 from flowstudio.studio.engine.export import export_scale
 from flowstudio.studio.engine.session import DECODE_BATCH, Engine
 from flowstudio.studio.state import PosteriorParams
@@ -88,10 +88,10 @@ def _files(engine: Engine, evidence: tuple[tuple[str, str], ...]) -> list[dict[s
 def strip_record(engine: Engine, result: StripResult) -> dict[str, Any]:
     """``flowstudio interpolate``'s record, plus the two sets' names."""
     r = result.request
-    return {**model_params(engine.loaded), "kind": "posterior_interpolation",
+    return {**model_record(engine.loaded), "kind": "posterior_interpolation",
             "from": _files(engine, r.evidence_a), "to": _files(engine, r.evidence_b),
             "from_m": result.post_a.m, "to_m": result.post_b.m, "temperature": r.params.temperature,
-            "seeds": list(result.seeds), "steps": r.steps, "direct_row": r.direct, **spec_params(result.spec),
+            "seeds": list(result.seeds), "steps": r.steps, "direct_row": r.direct, **likelihood_record(result.spec),
             "from_set": r.name_a, "to_set": r.name_b}
 
 

@@ -33,6 +33,7 @@ import torch
 from flowstudio.checkpoint import LoadedModel
 from flowstudio.data.images import iter_image_paths, iter_loaded_images
 from flowstudio.imaging import file_digest
+from flowstudio.loading import open_model_stages
 from flowstudio.studio.requests import SampleRequest
 from flowstudio.transflow import (BpdReference, DiagGaussian, EvidenceCheck, EvidenceStats, LikelihoodSpec, Posterior,
                                   check_latents, decode_latents, encode_images,
@@ -114,11 +115,9 @@ def open_engine(path: str | Path, device: str = "auto") -> Generator[str, None, 
     """Load a checkpoint exactly as the command line does (native or peer, on ``device``), stage by stage.
 
     Yields the name of each slow stage before it runs
-    (:func:`flowstudio.cli.common.open_model_stages`); returns the engine.
+    (:func:`flowstudio.loading.open_model_stages`); returns the engine.
     Stopping between stages (Cancel) leaves no engine behind.
     """
-    from flowstudio.cli.common import open_model_stages  # one loader for CLI and studio
-
     return Engine((yield from open_model_stages(Path(path), device)))
 
 
