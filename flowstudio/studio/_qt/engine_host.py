@@ -1,8 +1,10 @@
 """The GUI's handle on the engine: model loading, encoding and file work, all on worker threads.
 
-The engine modules import torch, so the GUI thread never imports them:
-they are imported inside the worker functions below, and the first model
-load is what imports torch, while the window is already on screen.
+The engine modules import torch, so the GUI thread never imports them: it
+hands the job runners functions of :mod:`flowstudio.studio.engine.api`,
+which import their engine module when they run, on the worker thread.  The
+first model load is what imports torch, while the window is already on
+screen.
 
 Ordering: model loads and encodings run on one job thread, in the order
 they were asked for.  A load hands the new engine to the job thread itself
@@ -16,28 +18,20 @@ steps of an engine the GUI has replaced are stale.
 
 from __future__ import annotations
 
-import importlib
 import os
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, TypeVar
 
 from PySide6.QtCore import QObject, Signal
 
 from flowstudio.studio._qt.workers import Job, JobRunner
+from flowstudio.studio.engine import api
 
 if TYPE_CHECKING:
     from flowstudio.studio.engine.session import Engine, ModelInfo
 
-
-def call_engine(target: str, *args: Any) -> Any:
-    """Run ``"module:function"`` of :mod:`flowstudio.studio.engine`, importing it on the calling thread.
-
-    Worker threads call anything; the GUI thread calls only cheap functions and
-    only once a model is loaded (torch is imported by then, so no wait).
-    """
-    module, name = target.split(":")
-    return getattr(importlib.import_module(f"flowstudio.studio.engine.{module}"), name)(*args)
+T = TypeVar("T")
 
 
 @dataclass(frozen=True)
@@ -61,21 +55,16 @@ def _load(host: EngineHost, path: str, device: str):
     import torch
 
     torch.set_num_threads(max(1, (os.cpu_count() or 2) - 1))  # leave a core to the GUI thread
-    engine = yield from call_engine("session:open_engine", path, device)
+    engine = yield from api.open_engine(path, device)
     from flowstudio.devices import device_availability
 
     host._queued_engine = engine  # before the next queued job starts (see the module docstring)
     yield _Loaded(engine, device, device_availability())
 
 
-def _steps(target: str, *args: Any):
-    """A generator job over an engine generator function (so the job is made of steps, hence cancellable)."""
-    return (yield from call_engine(target, *args))
-
-
 def _encode(host: EngineHost, paths: list[str], skip: list[str]):
     engine = host._queued_engine
-    steps = call_engine("session:list_unread", paths, skip) if engine is None else engine.encode(paths, skip)
+    steps = api.list_unread(paths, skip) if engine is None else engine.encode(paths, skip)
     for step in steps:
         yield engine, step
 
@@ -136,23 +125,24 @@ class EngineHost(QObject):
         return self.jobs.start(title, _encode, self, paths, skip, on_step=lambda v: on_step(*v),
                                on_end=on_end, on_error=on_error, progress_of=lambda v: v[1])
 
-    def run_file_task(self, title: str, target: str, *args: Any, on_done: Callable[[Any], None],
+    def run_file_task(self, title: str, fn: Callable[..., T], *args: Any, on_done: Callable[[T], None],
                       on_error: Callable[[BaseException], None]) -> Job:
-        """Run an engine function that reads or writes files (exports, dropped PNGs) on the file thread."""
-        return self.io.start(title, call_engine, target, *args, visible=False, on_done=on_done, on_error=on_error)
+        """Run ``fn(*args)``, an engine function that reads or writes files (exports, dropped PNGs), on the
+        file thread.  ``fn`` is one of :mod:`flowstudio.studio.engine.api` (it imports torch when it runs)."""
+        return self.io.start(title, fn, *args, visible=False, on_done=on_done, on_error=on_error)
 
-    def run_steps(self, title: str, target: str, *args: Any, model_work: bool = False,
+    def run_steps(self, title: str, fn: Callable[..., Iterator[Any]], *args: Any, model_work: bool = False,
                   on_step: Callable[[Any], None] | None = None, on_done: Callable[[Any], None] | None = None,
                   on_error: Callable[[BaseException], None] | None = None,
                   on_end: Callable[[Job], None] | None = None) -> Job:
-        """Run an engine generator function as a visible job with progress, ETA and Cancel.
+        """Run ``fn(*args)``, an engine generator function of :mod:`flowstudio.studio.engine.api`, as a visible
+        job with progress, ETA and Cancel (each value it yields is one step).
 
         ``model_work`` jobs (classification) queue on the job thread behind
         model loads and encodings; file work (exports) runs on the file thread.
         """
         runner = self.jobs if model_work else self.io
-        return runner.start(title, _steps, target, *args, on_step=on_step, on_done=on_done, on_error=on_error,
-                            on_end=on_end)
+        return runner.start(title, fn, *args, on_step=on_step, on_done=on_done, on_error=on_error, on_end=on_end)
 
     def shutdown(self) -> None:
         self.jobs.shutdown()

@@ -29,9 +29,9 @@ from PySide6.QtCore import QTimer
 from PySide6.QtGui import QImage
 
 from flowstudio.resources import example_sets
-from flowstudio.studio._qt.engine_host import call_engine
 from flowstudio.studio._qt.workers import Job
 from flowstudio.studio.drops import plan_drop
+from flowstudio.studio.engine import api
 from flowstudio.studio.paths import pasted_images_dir
 from flowstudio.studio.state import EvidenceItem, EvidenceSet
 
@@ -199,7 +199,7 @@ class EvidenceFlow:
             return
         judged = [(item, studio.host.checks[item.sha256]) for item in target.items
                   if not item.error and item.sha256 in studio.host.checks]
-        verdicts = call_engine("session:set_verdicts", [check for _, check in judged]) if judged else []
+        verdicts = api.set_verdicts([check for _, check in judged]) if judged else []
         studio.doc.update_items(set_uid, {
             item.uid: {"bpd": v.bpd, "unlikely": v.unlikely, "reason": v.reason}
             for (item, _), v in zip(judged, verdicts) if (item.bpd, item.unlikely, item.reason) != (

@@ -37,6 +37,7 @@ from flowstudio.studio._qt.thumbnails import ThumbnailStore
 from flowstudio.studio._qt.training_host import TrainingHost
 from flowstudio.studio._qt.workers import Job, LatestWinsRenderer
 from flowstudio.studio.drops import plan_drop
+from flowstudio.studio.engine import api
 from flowstudio.studio.requests import SampleRequest
 from flowstudio.studio.state import MAX_SEED, Document
 
@@ -150,7 +151,7 @@ class Studio(QObject):
             self.load_model(str(plan.model))
         if plan.maybe_recipe is not None:
             png = plan.maybe_recipe
-            self.host.run_file_task("Reading parameters", "export:inspect_png", str(png),
+            self.host.run_file_task("Reading parameters", api.inspect_png, str(png),
                                     on_done=lambda dropped: self._dropped_png(png, dropped, set_uid, new_set),
                                     on_error=lambda exc: self.notifier.warning(
                                         f"Cannot restore from {png.name}", str(exc)))
@@ -263,8 +264,8 @@ class Studio(QObject):
             return None
         path = Path(path)
         self.prefs.set("last_dir", str(path.parent))
-        return self.host.run_file_task(f"Exporting {path.name}", f"export:save_{what}", self.host.engine, result,
-                                       *args, str(path),
+        save = {"grid": api.save_grid, "cell": api.save_cell, "sweep": api.save_sweep}[what]
+        return self.host.run_file_task(f"Exporting {path.name}", save, self.host.engine, result, *args, str(path),
                                        on_done=lambda _: self.notifier.success(f"Saved {path.name}",
                                                                                "Its parameters are inside the PNG."),
                                        on_error=lambda exc: self.notifier.error(f"Could not save {path.name}",

@@ -22,24 +22,13 @@ from flowstudio.imaging import make_grid, save_animation, save_png
 from flowstudio.records import likelihood_record, model_record
 from flowstudio.studio.engine.export import export_scale
 from flowstudio.studio.engine.session import DECODE_BATCH, Engine
-from flowstudio.studio.state import PosteriorParams
+from flowstudio.studio.requests import StripRequest
 from flowstudio.transflow import LikelihoodSpec, Posterior, posterior
 from flowstudio.transflow.encode import decode_latents
 from flowstudio.transflow.interpolate import lerp_latents, posterior_strip
 
-
-@dataclass(frozen=True)
-class StripRequest:
-    """Two sets' included images (path, short hash), their names, the parameters and the strip's shape."""
-
-    evidence_a: tuple[tuple[str, str], ...]
-    evidence_b: tuple[tuple[str, str], ...]
-    name_a: str
-    name_b: str
-    params: PosteriorParams
-    steps: int = 9
-    rows: int = 1
-    direct: bool = False
+__all__ = ["ExportProgress", "StripRequest", "StripResult", "draw_strip", "save_strip", "save_strip_animation",
+           "save_strip_frames", "strip_record"]
 
 
 @dataclass(frozen=True)

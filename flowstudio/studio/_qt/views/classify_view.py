@@ -26,6 +26,7 @@ from flowstudio.studio._qt.panels import PanelSpec, ScreenshotSpec, register_pan
 from flowstudio.studio._qt.views.classify_model import SORT_ROLE, THUMB, ClassifyModel
 from flowstudio.studio._qt.views.job_progress import JobProgress
 from flowstudio.studio._qt.views.scroll_body import scroll_body
+from flowstudio.studio.engine import api
 
 CLASSES_TIP = ("Each ticked evidence set is one class. An image goes to the class whose examples make it most "
                "likely. λ and covariance come from the Posterior panel: with a diagonal covariance, use an "
@@ -182,7 +183,7 @@ class ClassifyView(QWidget):
         from flowstudio.transflow import LikelihoodSpec  # torch is loaded once a model is
 
         errors: list[tuple[str, str]] = []
-        job = studio.host.run_steps(f"Sorting {plural(len(self.queries), 'item')}", "classify:classify",
+        job = studio.host.run_steps(f"Sorting {plural(len(self.queries), 'item')}", api.classify,
                                     studio.host.engine, classes, LikelihoodSpec(**studio.doc.params.likelihood()),
                                     list(self.queries), model_work=True,
                                     on_step=lambda step: self._step(job, step, errors),
@@ -232,14 +233,14 @@ class ClassifyView(QWidget):
 
     def export_csv_to(self, path: str | Path) -> Any:
         studio, name = self.studio, Path(path).name
-        return studio.host.run_file_task(f"Exporting {name}", "classify:write_csv", list(self.model.rows),
+        return studio.host.run_file_task(f"Exporting {name}", api.write_csv, list(self.model.rows),
                                          list(self.model.classes), str(path),
                                          on_done=lambda _: studio.notifier.success(f"Saved {name}"),
                                          on_error=lambda exc: studio.notifier.error(f"Could not save {name}", str(exc)))
 
     def copy_to(self, folder: str | Path) -> Any:
         studio = self.studio
-        job = studio.host.run_steps("Copying into class folders", "classify:copy_into_folders",
+        job = studio.host.run_steps("Copying into class folders", api.copy_into_folders,
                                     list(self.model.rows), str(folder),
                                     on_done=lambda _: studio.notifier.success("Copied into class folders", str(folder)),
                                     on_error=lambda exc: studio.notifier.error("Copying failed", str(exc)))
@@ -259,7 +260,6 @@ class ClassifyView(QWidget):
 
 def _screenshot(window: Any) -> None:
     """Sneakers, trousers and bags as classes; other Fashion-MNIST test images of those classes sorted."""
-    from flowstudio.studio._qt.engine_host import call_engine
     from flowstudio.studio._qt.screenshots import wait_until
     from flowstudio.studio.paths import pasted_images_dir
 
@@ -268,7 +268,7 @@ def _screenshot(window: Any) -> None:
     for name in names:
         studio.evidence.open_example(name)
     view.set_classes(list(names))
-    truth = call_engine("classify:write_fashion_queries", pasted_images_dir().parent / "classify-demo", 3)
+    truth = api.write_fashion_queries(pasted_images_dir().parent / "classify-demo", 3)
     view.clear()
     view.add(sorted(truth))
     window.show_panel("classify")

@@ -11,6 +11,7 @@ with progress and Cancel.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
@@ -25,6 +26,8 @@ from flowstudio.studio._qt.views.job_progress import JobProgress
 from flowstudio.studio._qt.views.scroll_body import scroll_body
 from flowstudio.studio._qt.views.set_choice import SetChoice
 from flowstudio.studio._qt.workers import LatestWinsRenderer
+from flowstudio.studio.engine import api
+from flowstudio.studio.requests import StripRequest
 
 EXPLAIN = ("Each row keeps one seed while the posterior moves from the first set to the second "
            "(mean and spread together). λ, covariance and temperature come from the Posterior panel.")
@@ -33,10 +36,8 @@ ANIMATION_FILTER = "Animated GIF (*.gif);;Animated WebP (*.webp)"
 
 
 def _draw(job: tuple[Any, Any]) -> Any:
-    from flowstudio.studio._qt.engine_host import call_engine
-
     engine, request = job
-    return call_engine("interpolation:draw_strip", engine, request)
+    return api.draw_strip(engine, request)
 
 
 class InterpolationView(QWidget):
@@ -134,8 +135,6 @@ class InterpolationView(QWidget):
 
     def request(self) -> Any:
         """The strip to draw now, or ``None`` without two different sets with encoded images."""
-        from flowstudio.studio.engine.interpolation import StripRequest  # torch is loaded once a model is
-
         doc, host = self.studio.doc, self.studio.host
         a, b = doc.find_set(self.set_a.uid), doc.find_set(self.set_b.uid)
         if a is None or b is None or a.uid == b.uid:
@@ -173,25 +172,25 @@ class InterpolationView(QWidget):
         self.grid.set_images(result.images, column_labels=cols, row_labels=rows)
 
     # -- exports ------------------------------------------------------------------------
-    def _export(self, what: str, target: str, path: str) -> Any:
+    def _export(self, what: str, target: Callable[..., Any], path: str) -> Any:
         studio = self.studio
         if self.result is None or studio.host.engine is None:
             studio.notifier.info("Nothing to export yet", "Choose two sets and wait for the strip to appear.")
             return None
         name = Path(path).name
-        job = studio.host.run_steps(f"Exporting {name}", f"interpolation:{target}", studio.host.engine, self.result,
+        job = studio.host.run_steps(f"Exporting {name}", target, studio.host.engine, self.result,
                                     path, on_done=lambda _: studio.notifier.success(f"Saved {name}", what),
                                     on_error=lambda exc: studio.notifier.error(f"Could not save {name}", str(exc)))
         return self.progress.track(job)
 
     def export_png(self, path: str | Path) -> Any:
-        return self._export("Its parameters are inside the PNG.", "save_strip", str(path))
+        return self._export("Its parameters are inside the PNG.", api.save_strip, str(path))
 
     def export_animation(self, path: str | Path) -> Any:
-        return self._export("One frame per column, played forth and back.", "save_strip_animation", str(path))
+        return self._export("One frame per column, played forth and back.", api.save_strip_animation, str(path))
 
     def export_frames(self, folder: str | Path) -> Any:
-        return self._export("One PNG per column, each with its parameters.", "save_strip_frames", str(folder))
+        return self._export("One PNG per column, each with its parameters.", api.save_strip_frames, str(folder))
 
     def ask_export_png(self) -> None:
         path = ask_save_path(self, "Export interpolation strip", "interpolation.png", self.studio.prefs)
