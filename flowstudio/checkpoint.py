@@ -3,13 +3,22 @@
 Loading never unpickles anything: safetensors stores raw tensors and a JSON
 header.  The header's string metadata holds
 
-* ``flowstudio.format``: the format version (``"1"``),
-* ``flowstudio.config``: the model config (JSON) that :func:`build_model` reads,
-* ``flowstudio.card``: the model card (JSON): family, architecture, image
-  shape, n_bits, training data, test bits/dim, steps, licence note, ...
+* ``flowstudio.format``: the format version (``"2"``),
+* ``flowstudio.config``: the model's typed config as JSON
+  (:mod:`flowstudio.models.config`) that :func:`build_model` reads,
+* ``flowstudio.card``: the model card (JSON, :class:`flowstudio.card.ModelCard`):
+  family, architecture, data, latent layout, conditioning, likelihood kind
+  and test bits/dim, steps, licence and provenance,
 * ``flowstudio.extra`` (optional): JSON that belongs with the ``extra/``
   tensors, e.g. the step counters and optimiser hyper-parameters of a
   resumable training checkpoint.
+
+Older files are read through a migration (:data:`MIGRATIONS`): format 1
+(version-1 cards, and tensor names of RealNVP and NICE from before the
+shared flow blocks) is upgraded in memory, so the bundled models, earlier
+training runs and imports all open; a file from a newer version is refused
+with a message saying so.  The config and card are validated before any
+tensor is read or any layer built.
 
 Files are written atomically (temporary file, fsync, rename), so a crash
 mid-write leaves any previous checkpoint at that path intact.
@@ -29,45 +38,42 @@ import torch
 from safetensors import SafetensorError, safe_open
 from safetensors.torch import load_file, save
 
-from flowstudio.models import ImageFlow, build_model
+from flowstudio.card import CardError, ModelCard
+from flowstudio.errors import ConfigError, FlowStudioError
+from flowstudio.models import ImageFlow, build_model, config_from_json
+from flowstudio.registry import get_family
 
-FORMAT_VERSION = "1"
-CARD_FIELDS = ("family", "architecture", "image_shape", "n_bits", "training_data", "test_bits_per_dim",
-               "steps", "licence")
+FORMAT_VERSION = 2
+"""The format this version writes; it reads 1 (through :data:`MIGRATIONS`) and 2."""
 
 
-class CheckpointError(Exception):
+class CheckpointError(FlowStudioError):
     """A checkpoint that cannot be read or is not a Flow Studio model; the message says why."""
 
 
 @dataclass
 class LoadedModel:
     model: ImageFlow
-    card: dict[str, Any]
+    card: ModelCard
     path: Path
     sha256: str
 
     @property
     def model_id(self) -> str:
         """Short stable identifier: the card's name (or file stem) plus the first 12 hex of the hash."""
-        return f"{self.card.get('name') or self.path.stem}@{self.sha256[:12]}"
+        return f"{self.card.name or self.path.stem}@{self.sha256[:12]}"
 
 
-def default_card(model: ImageFlow, **fields: Any) -> dict[str, Any]:
-    """A model card with the architecture fields filled from the model's config."""
-    cfg = model.config
-    card: dict[str, Any] = {
-        "family": cfg["family"],
-        "architecture": {k: v for k, v in cfg.items() if k not in ("family", "image_shape", "n_bits")},
-        "image_shape": list(model.image_shape),
-        "n_bits": model.n_bits,
-        "training_data": None,
-        "test_bits_per_dim": None,
-        "steps": 0,
-        "licence": None,
-    }
-    card.update(fields)
-    return card
+def default_card(model: ImageFlow, **facts: Any) -> ModelCard:
+    """The card of ``model``: architecture, data shape and latent layout from the model, plus ``facts``.
+
+    ``facts`` use the flat names (``name``, ``training_data``,
+    ``test_bits_per_dim``, ``test_bits_per_dim_std``, ``steps``, ``licence``);
+    any other name (``recipe``, ``preset``, ``peer``, ...) is provenance.
+    """
+    flat = {"family": model.family, "architecture": model.config.architecture(),
+            "image_shape": list(model.image_shape), "n_bits": model.n_bits, **facts}
+    return ModelCard.from_json(flat, model.layout)
 
 
 def atomic_write_bytes(path: Path, data: bytes) -> None:
@@ -98,13 +104,15 @@ def save_checkpoint(model: ImageFlow, path: str | os.PathLike, card: dict[str, A
     """Save ``model`` (and optional extra tensors and JSON, e.g. optimiser state) to ``path`` atomically."""
     path = Path(path)
     card = card if card is not None else default_card(model)
+    if not isinstance(card, ModelCard):
+        raise TypeError(f"card must be a ModelCard, not {type(card).__name__}")
     tensors = {k: v.detach().cpu().contiguous() for k, v in model.state_dict().items()}
     for k, v in (extra_tensors or {}).items():
         tensors[f"extra/{k}"] = v.detach().cpu().contiguous()
     metadata = {
-        "flowstudio.format": FORMAT_VERSION,
-        "flowstudio.config": json.dumps(model.config, sort_keys=True),
-        "flowstudio.card": json.dumps(card, sort_keys=True),
+        "flowstudio.format": str(FORMAT_VERSION),
+        "flowstudio.config": json.dumps(model.config.to_json(), sort_keys=True),
+        "flowstudio.card": json.dumps(card.to_json(), sort_keys=True),
     }
     if extra_metadata is not None:
         metadata["flowstudio.extra"] = json.dumps(extra_metadata, sort_keys=True)
@@ -113,12 +121,15 @@ def save_checkpoint(model: ImageFlow, path: str | os.PathLike, card: dict[str, A
 
 
 def read_metadata(path: str | os.PathLike) -> tuple[dict[str, Any], dict[str, Any]]:
-    """Read ``(config, card)`` from the header only (no tensor data is loaded)."""
-    meta = _header_metadata(path)
+    """Read the stored ``(config JSON, card JSON)`` from the header only, as written (no migration)."""
+    return _stored_json(_header_metadata(path), Path(path))
+
+
+def _stored_json(meta: dict[str, str], path: Path) -> tuple[Any, Any]:
     try:
         return json.loads(meta["flowstudio.config"]), json.loads(meta.get("flowstudio.card", "{}"))
     except json.JSONDecodeError as exc:
-        raise CheckpointError(f"{Path(path).name}: corrupt metadata ({exc})") from None
+        raise CheckpointError(f"{path.name}: corrupt metadata ({exc})") from None
 
 
 def read_extra_metadata(path: str | os.PathLike) -> dict[str, Any] | None:
@@ -143,10 +154,19 @@ def _header_metadata(path: str | os.PathLike) -> dict[str, str]:
     if "flowstudio.config" not in meta:
         raise CheckpointError(f"{path.name}: a safetensors file, but not a Flow Studio model "
                               "(no flowstudio.config metadata); use 'flowstudio import' for peer checkpoints")
-    if meta.get("flowstudio.format") != FORMAT_VERSION:
-        raise CheckpointError(f"{path.name}: checkpoint format {meta.get('flowstudio.format')!r} "
-                              f"is not supported (this version reads {FORMAT_VERSION!r})")
+    _format_version(meta, path)
     return meta
+
+
+def _format_version(meta: dict[str, str], path: Path) -> int:
+    text = meta.get("flowstudio.format")
+    version = int(text) if isinstance(text, str) and text.isdigit() else None
+    if version is None or version < 1:
+        raise CheckpointError(f"{path.name}: unknown checkpoint format {text!r}")
+    if version > FORMAT_VERSION:
+        raise CheckpointError(f"{path.name}: made by a newer Flow Studio (checkpoint format {version}); "
+                              f"this version reads formats 1 to {FORMAT_VERSION}: update Flow Studio to open it")
+    return version
 
 
 def file_sha256(path: str | os.PathLike) -> str:
@@ -157,19 +177,45 @@ def file_sha256(path: str | os.PathLike) -> str:
     return h.hexdigest()
 
 
+def _upgrade_v1_state(config: Any, state: dict[str, torch.Tensor]) -> dict[str, torch.Tensor]:
+    """Format 1 -> 2: tensor names of the family's layers as they are now (configs read unchanged)."""
+    return get_family(config.family).model_class().upgrade_v1_state(state)
+
+
+MIGRATIONS = {1: _upgrade_v1_state}
+"""``format -> upgrade of its state dict to the next format``; applied in order up to :data:`FORMAT_VERSION`."""
+
+
 def load_checkpoint(path: str | os.PathLike, device: str | torch.device = "cpu") -> LoadedModel:
-    """Load a Flow Studio checkpoint into an eval-mode model on ``device``."""
+    """Load a Flow Studio checkpoint (any format this version reads) into an eval-mode model on ``device``.
+
+    The config is validated (types and bounds) before the model is built, and
+    the card before the tensors are read; a file of format 1 is upgraded in
+    memory (the file itself is not changed).
+    """
     path = Path(path)
-    config, card = read_metadata(path)
+    meta = _header_metadata(path)
+    version = _format_version(meta, path)
+    config_json, card_json = _stored_json(meta, path)
     try:
-        model = build_model(config)
-    except (ValueError, KeyError, TypeError) as exc:
+        config = config_from_json(config_json)
+    except ConfigError as exc:
         raise CheckpointError(f"{path.name}: invalid model config ({exc})") from None
+    model = build_model(config)
+    try:
+        card = ModelCard.from_json(card_json, model.layout)
+    except CardError as exc:
+        raise CheckpointError(f"{path.name}: damaged model card ({exc})") from None
+    if card.latent != model.layout or card.family != config.family:
+        raise CheckpointError(f"{path.name}: the card describes a different model than the config "
+                              f"(family {card.family!r}, latent {card.latent.names})")
     try:
         tensors = load_file(str(path))
     except (SafetensorError, OSError) as exc:
         raise CheckpointError(f"{path.name}: cannot read tensors ({_first_line(exc)})") from None
     state = {k: v for k, v in tensors.items() if not k.startswith("extra/")}
+    for old in range(version, FORMAT_VERSION):
+        state = MIGRATIONS[old](config, state)
     try:
         model.load_state_dict(state, strict=True)
     except RuntimeError as exc:

@@ -1,11 +1,9 @@
-"""Shared fixtures: tiny real models of every family (seconds to build and run)."""
+"""Shared test helpers: tiny real model configs of every family (seconds to build and run)."""
 
 from __future__ import annotations
 
-import pytest
 import torch
 
-from flowstudio.models import build_model
 
 # Tiny models gain nothing from intra-op threads, and two threads on two shared cores oversubscribe.
 torch.set_num_threads(1)
@@ -31,8 +29,3 @@ def randomized(model, seed: int = 0, scale: float = 0.05):
         for p in model.parameters():
             p.add_(scale * torch.randn(p.shape, generator=gen))
     return model.eval()
-
-
-@pytest.fixture(params=sorted(TINY_CONFIGS))
-def tiny_model(request):
-    return randomized(build_model(TINY_CONFIGS[request.param]))

@@ -6,6 +6,9 @@ import pytest
 import torch
 from safetensors.torch import save_file
 
+import json
+from pathlib import Path
+
 from flowstudio.checkpoint import (CheckpointError, default_card, load_checkpoint, read_metadata,
                                    save_checkpoint)
 from flowstudio.models import build_model
@@ -20,13 +23,16 @@ def test_round_trip_preserves_function_card_and_actnorm_state(tmp_path):
     x = torch.rand(3, 1, 8, 8) - 0.5
     with torch.no_grad():
         assert torch.equal(loaded.model.log_prob(x), model.log_prob(x))
-    assert loaded.card["test_bits_per_dim"] == 4.2 and loaded.card["family"] == "glow"
-    assert loaded.card["image_shape"] == [1, 8, 8]
+    card = loaded.card
+    assert card.test_bits_per_dim == 4.2 and card.family == "glow" and card.likelihood == "exact"
+    assert card.image_shape == (1, 8, 8) and card.training_data == "unit test" and card.steps == 7
+    assert card.latent.names == ("level0", "top") and card.labels is None
     assert all(bool(m.initialized) for m in loaded.model.modules() if hasattr(m, "initialized"))
     assert not loaded.model.training
     assert loaded.model_id.startswith("m@") and len(loaded.sha256) == 64
     config, card2 = read_metadata(path)
-    assert config["family"] == "glow" and card2 == loaded.card
+    assert config == model.config.to_json() and card2 == loaded.card.to_json()
+    assert card2["card_version"] == 2 and card2["latent"] == [{"name": "level0", "shape": [2, 4, 4]}, {"name": "top", "shape": [8, 2, 2]}]
 
 
 def test_loading_never_unpickles_and_refuses_other_files(tmp_path):
@@ -53,14 +59,12 @@ def test_weights_that_do_not_match_the_config_are_refused(tmp_path):
     data = path.read_bytes()
     save_checkpoint(other, path)  # same name, other weights
     assert path.read_bytes() != data
-    import json
-
     from safetensors.torch import load_file, save_file as raw_save
 
     tensors = load_file(str(path))
-    raw_save(tensors, str(path), metadata={"flowstudio.format": "1",
-                                           "flowstudio.config": json.dumps(model.config),
-                                           "flowstudio.card": "{}"})
+    raw_save(tensors, str(path), metadata={"flowstudio.format": "2",
+                                           "flowstudio.config": json.dumps(model.config.to_json()),
+                                           "flowstudio.card": json.dumps(default_card(model).to_json())})
     with pytest.raises(CheckpointError, match="do not match"):
         load_checkpoint(path)
 
@@ -78,3 +82,63 @@ def test_failed_write_leaves_previous_checkpoint_intact(tmp_path, monkeypatch):
         save_checkpoint(randomized(model), path)
     assert path.read_bytes() == before
     assert [p.name for p in tmp_path.iterdir()] == ["m.safetensors"]
+
+
+V1 = Path(__file__).parent / "data" / "v1"
+
+
+@pytest.mark.parametrize("name", ["glow-affine-gray", "realnvp-gray", "nice-odd"])
+def test_format_1_files_read_through_the_migration_with_the_same_outputs(name):
+    """Checkpoints written by the code before the shared flow blocks (tests/data/v1/make_v1.py)."""
+    reference = json.loads((V1 / "reference.json").read_text())[name]
+    loaded = load_checkpoint(V1 / f"{name}.safetensors")
+    model = loaded.model
+    images = torch.tensor(reference["images"], dtype=torch.uint8)
+    with torch.no_grad():
+        eps, log_prob = model.encode(model.preprocess(images))
+        samples = model.sample(2, 0.7, seed=3)
+    assert torch.allclose(log_prob, torch.tensor(reference["log_prob"]), rtol=1e-6, atol=1e-4)
+    assert torch.allclose(eps[:, :5], torch.tensor(reference["eps_first"]), atol=1e-5)
+    assert torch.allclose(samples.double().sum((1, 2, 3)), torch.tensor(reference["sample_sum"], dtype=torch.float64),
+                          atol=1e-3)
+    card = loaded.card
+    assert card.name == name and card.training_data == "random (test fixture)" and card.test_bits_per_dim == 1.5
+    assert card.latent == model.layout and card.likelihood == "exact"
+
+
+def test_the_bundled_models_are_format_1_and_keep_their_cards():
+    from flowstudio.resources import default_model_path
+
+    loaded = load_checkpoint(default_model_path())
+    assert read_metadata(default_model_path())[1].get("card_version") is None  # stored as version 1
+    assert loaded.card.test_bits_per_dim == pytest.approx(3.1868857854902743, abs=1e-12)
+    assert loaded.card.provenance["recipe"].startswith("flowstudio train --data fashion-mnist")
+    assert loaded.card.provenance["wall_time_s"] == 2749.0
+
+
+def _rewrite(path, **metadata):
+    from safetensors import safe_open
+    from safetensors.torch import load_file, save_file as raw_save
+
+    with safe_open(str(path), "pt") as fh:
+        meta = dict(fh.metadata())
+    raw_save(load_file(str(path)), str(path), metadata={**meta, **metadata})
+
+
+def test_a_newer_format_or_a_damaged_card_is_refused_with_a_clear_message(tmp_path):
+    model = build_model(TINY_CONFIGS["glow-affine-gray"])
+    path = save_checkpoint(model, tmp_path / "m.safetensors")
+    _rewrite(path, **{"flowstudio.format": "3"})
+    with pytest.raises(CheckpointError, match="newer Flow Studio .* reads formats 1 to 2"):
+        load_checkpoint(path)
+    good = default_card(model).to_json()
+    for damage, message in [([], "must be a JSON object"),
+                            ({**good, "likelihood": {"kind": "exact", "test_bits_per_dim": []}}, "finite number"),
+                            ({**good, "card_version": 9}, "card version 9 is newer"),
+                            ({**good, "latent": [{"name": "top", "shape": [64]}]}, "different model")]:
+        _rewrite(path, **{"flowstudio.format": "2", "flowstudio.card": json.dumps(damage)})
+        with pytest.raises(CheckpointError, match=message):
+            load_checkpoint(path)
+    _rewrite(path, **{"flowstudio.card": json.dumps(good), "flowstudio.config": json.dumps({"family": "glow"})})
+    with pytest.raises(CheckpointError, match="invalid model config .*image_shape"):
+        load_checkpoint(path)

@@ -1,4 +1,8 @@
-"""Image flows behind one interface (:class:`~flowstudio.models.base.ImageFlow`)."""
+"""Model families (one module each) behind one interface (:class:`~flowstudio.models.base.ImageFlow`).
+
+Which families exist is the registry's business (:mod:`flowstudio.registry`);
+this package only builds a model from a config.
+"""
 
 from __future__ import annotations
 
@@ -6,27 +10,36 @@ from typing import Any
 
 import torch
 
+from flowstudio.errors import ConfigError
 from flowstudio.models.base import ImageFlow
-from flowstudio.models.glow import Glow
-from flowstudio.models.nice import NICE
-from flowstudio.models.realnvp import RealNVP
-
-FAMILIES: dict[str, type[ImageFlow]] = {cls.family: cls for cls in (Glow, RealNVP, NICE)}
+from flowstudio.models.config import ImageFlowConfig
+from flowstudio.registry import get_family
 
 
-def build_model(config: dict[str, Any]) -> ImageFlow:
-    """Build an (untrained) model from a config dict; ``config["family"]`` picks the class.
+def config_from_json(data: Any) -> ImageFlowConfig:
+    """The typed config of a stored JSON config (``{"family": ..., ...}``); :class:`ConfigError` if invalid."""
+    if not isinstance(data, dict):
+        raise ConfigError(f"a model config must be a JSON object, not {type(data).__name__}")
+    try:
+        family = get_family(data.get("family"))
+    except ValueError as exc:
+        raise ConfigError(str(exc)) from None
+    return family.config_class().from_json(data)
 
-    Initial weights depend only on ``config["seed"]`` (default 0): construction
-    runs under a forked RNG, so building a model never disturbs the caller's
+
+def build_model(config: ImageFlowConfig | dict[str, Any]) -> ImageFlow:
+    """Build an (untrained) model from a typed config or its JSON; the config's family picks the class.
+
+    Initial weights depend only on the config's ``seed``: construction runs
+    under a forked RNG, so building a model never disturbs the caller's
     random stream.
     """
-    family = config.get("family")
-    if family not in FAMILIES:
-        raise ValueError(f"unknown model family {family!r}; known: {', '.join(sorted(FAMILIES))}")
+    if not isinstance(config, ImageFlowConfig):
+        config = config_from_json(config)
+    cls = get_family(config.family).model_class()
     with torch.random.fork_rng(devices=[]):
-        torch.manual_seed(int(config.get("seed", 0)))
-        return FAMILIES[family](config)
+        torch.manual_seed(config.seed)
+        return cls(config)
 
 
-__all__ = ["FAMILIES", "Glow", "ImageFlow", "NICE", "RealNVP", "build_model"]
+__all__ = ["ImageFlow", "ImageFlowConfig", "build_model", "config_from_json"]

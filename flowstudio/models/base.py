@@ -9,46 +9,65 @@ Pixel convention (shared by all families and by the importers):
 * evaluation scores deterministically at the bin centre, ``x + 0.5 / 2**n_bits``,
   and treats the density as constant over the bin, so the discrete
   log-likelihood is ``log p(x_c) - D * n_bits * log 2`` and
-  ``bits/dim = -(log p(x_c) - D * n_bits * log 2) / (D * log 2)``.
+  ``bits/dim = -(log p(x_c) - D * n_bits * log 2) / (D * log 2)``, with
+  ``D = C*H*W`` the number of pixel values (:attr:`ImageFlow.data_dim`).
 
 Latents: ``encode`` returns ``eps``, the *standardized* latent of every level
 concatenated into one flat vector (a split latent ``z`` with learned prior
 ``N(mu, sigma^2)`` contributes ``(z - mu) / sigma``, as openai/glow's per-level
 eps).  Under the model ``eps ~ N(0, I)``, which is the prior Transflow uses.
+:attr:`ImageFlow.layout` names the parts of ``eps``
+(:class:`~flowstudio.layout.LatentLayout`); for the bijective families here
+``latent_dim == data_dim``, but the contract does not assume it.
 """
 
 from __future__ import annotations
 
 import math
-from typing import Any
+from typing import ClassVar
 
 import torch
 from torch import nn
 
+from flowstudio.errors import UserInputError
+from flowstudio.layout import LatentLayout
+from flowstudio.models.config import ImageFlowConfig
+
 
 class ImageFlow(nn.Module):
-    """Base class: subclasses implement :meth:`_encode` and :meth:`_decode`.
+    """Base class: subclasses build their layers and :attr:`layout`, and implement :meth:`_encode`/:meth:`_decode`.
 
-    ``config`` is a JSON-serialisable dict that :func:`flowstudio.models.build_model`
-    turns back into the same architecture; it always has ``family``,
-    ``image_shape`` (``[C, H, W]``), ``n_bits`` and ``pixel_offset``.
+    ``config`` is the family's typed config (:mod:`flowstudio.models.config`);
+    :func:`flowstudio.models.build_model` turns it, or its JSON, back into the
+    same architecture.
     """
 
-    family: str = "base"
+    config_type: ClassVar[type[ImageFlowConfig]] = ImageFlowConfig
+    layout: LatentLayout
 
-    def __init__(self, config: dict[str, Any]):
+    def __init__(self, config: ImageFlowConfig):
         super().__init__()
-        self.config = dict(config)
-        c, h, w = (int(v) for v in config["image_shape"])
-        self.image_shape = (c, h, w)
-        self.n_bits = int(config.get("n_bits", 8))
-        self.pixel_offset = float(config.get("pixel_offset", -0.5))
+        if not isinstance(config, self.config_type):
+            raise TypeError(f"{type(self).__name__} needs a {self.config_type.__name__}, not {type(config).__name__}")
+        self.config = config
+        self.image_shape = config.image_shape
+        self.n_bits = config.n_bits
+        self.pixel_offset = config.pixel_offset
 
     # -- dimensions ---------------------------------------------------------
     @property
-    def latent_dim(self) -> int:
+    def family(self) -> str:
+        return self.config.family
+
+    @property
+    def data_dim(self) -> int:
+        """``D = C*H*W``, the number of pixel values an image has (the bits/dim denominator)."""
         c, h, w = self.image_shape
         return c * h * w
+
+    @property
+    def latent_dim(self) -> int:
+        return self.layout.dim
 
     @property
     def n_bins(self) -> int:
@@ -67,22 +86,34 @@ class ImageFlow(nn.Module):
         """Exact inverse of :meth:`_encode`'s latent map."""
         raise NotImplementedError
 
+    @classmethod
+    def upgrade_v1_state(cls, state: dict[str, torch.Tensor]) -> dict[str, torch.Tensor]:
+        """Rename a format-1 checkpoint's tensors to this version's layers (default: the names are the same)."""
+        return state
+
     # -- public interface ---------------------------------------------------
-    def encode(self, x: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor]:
-        """Map model-space images ``x [B, C, H, W]`` to ``(eps [B, D], log p(x) [B])``.
+    def encode(self, x: torch.Tensor, context: torch.Tensor | None = None) -> tuple[torch.Tensor, torch.Tensor]:
+        """Map model-space images ``x [B, C, H, W]`` to ``(eps [B, latent_dim], log p(x) [B])``.
 
         ``log p(x)`` is the continuous log-density (change of variables:
-        ``log N(eps; 0, I) - sum log sigma + log |det df/dx|``).
+        ``log N(eps; 0, I) - sum log sigma + log |det df/dx|``).  ``context``
+        (labels) is for label-conditioned families; these take none.
         """
+        self._check_context(context)
+        self._check_images(x)
         return self._encode(x)
 
-    def decode(self, eps: torch.Tensor) -> torch.Tensor:
-        """Map flat standardized latents ``eps [B, D]`` back to model-space images."""
+    def decode(self, eps: torch.Tensor, context: torch.Tensor | None = None) -> torch.Tensor:
+        """Map flat standardized latents ``eps [B, latent_dim]`` back to model-space images."""
+        self._check_context(context)
+        if eps.dim() != 2 or eps.shape[1] != self.latent_dim:
+            raise UserInputError(f"latents of shape {list(eps.shape)} do not fit this model, whose latent has "
+                                 f"{self.latent_dim} entries per image")
         return self._decode(eps)
 
     def log_prob(self, x: torch.Tensor) -> torch.Tensor:
         """Continuous log-density of model-space ``x``."""
-        return self._encode(x)[1]
+        return self.encode(x)[1]
 
     def forward(self, x: torch.Tensor) -> torch.Tensor:  # training uses NLL
         return self.log_prob(x)
@@ -96,6 +127,17 @@ class ImageFlow(nn.Module):
         gen = torch.Generator().manual_seed(int(seed)) if seed is not None else None
         eps = torch.randn(n, self.latent_dim, generator=gen) * float(temperature)
         return self.decode(eps.to(self.device))
+
+    def _check_images(self, x: torch.Tensor) -> None:
+        if tuple(x.shape[1:]) != self.image_shape or x.dim() != 4:
+            c, h, w = self.image_shape
+            got = "x".join(str(s) for s in x.shape[1:]) if x.dim() == 4 else f"a tensor of shape {list(x.shape)}"
+            raise UserInputError(f"images are {got} (channels x height x width) but this model takes {c}x{h}x{w}; "
+                                 "load them for the model's shape (flowstudio.data.load_images does)")
+
+    def _check_context(self, context: torch.Tensor | None) -> None:
+        if context is not None:
+            raise UserInputError(f"{self.family} is not label-conditioned: it takes no labels")
 
     # -- pixels ---------------------------------------------------------------
     def preprocess(self, images: torch.Tensor) -> torch.Tensor:
@@ -117,7 +159,7 @@ class ImageFlow(nn.Module):
         At bin centres this is the deterministic evaluation score; at
         dequantized inputs, the training objective (see module doc).
         """
-        d = self.latent_dim
+        d = self.data_dim
         return -(log_prob - d * self.n_bits * math.log(2.0)) / (d * math.log(2.0))
 
     def bits_per_dim(self, images: torch.Tensor) -> torch.Tensor:

@@ -1,10 +1,10 @@
-"""Glow (Kingma & Dhariwal 2018): actnorm, invertible 1x1 convolution, coupling, multi-scale.
+"""Glow (Kingma & Dhariwal 2018, arXiv:1807.03039): actnorm, invertible 1x1 convolution, coupling, multi-scale.
 
 Architecture (L levels of K steps each)::
 
     for level l = 0 .. L-1:
         squeeze (space-to-depth, x4 channels)
-        K x [ActNorm -> InvConv1x1 (LU) -> coupling (additive or affine)]
+        K x [ActNorm -> InvConv1x1 (LU) -> coupling (additive or affine)]      (Glow Fig. 2a)
         if l < L-1: split channels in halves [z_keep, z_out]; z_out ~ N(mu(z_keep), sigma(z_keep)^2)
     top: z_top ~ N(mu_top, sigma_top^2)   (learned top prior)
 
@@ -16,136 +16,81 @@ so that ``eps ~ N(0, I)`` exactly under the model.  The log-density is
 
 from __future__ import annotations
 
-from typing import Any
+from dataclasses import dataclass
+from typing import ClassVar
 
 import torch
 from torch import nn
 
-from flowstudio.models.base import ImageFlow
-from flowstudio.models.layers import ActNorm, GaussianPrior, GlowCoupling, InvConv1x1, squeeze2d, unsqueeze2d
-
-DEFAULTS: dict[str, Any] = {
-    "levels": 3,
-    "steps": 8,
-    "hidden": 128,
-    "coupling": "affine",
-    "pad_value": 0.0,
-    "n_bits": 5,
-    "pixel_offset": -0.5,
-}
+from flowstudio.errors import ConfigError
+from flowstudio.flows import (ActNorm, AdditiveRule, ChannelHalves, Coupling, InvConv1x1, LearnedSplitPrior, Level,
+                              SigmoidAffineRule, Transform)
+from flowstudio.flows.nets import GlowNet
+from flowstudio.models.config import ImageFlowConfig, halvings, setting
+from flowstudio.models.multiscale import MultiScaleFlow
 
 
-class FlowStep(nn.Module):
-    """One Glow step: ActNorm -> InvConv1x1 -> coupling (Glow Fig. 2a)."""
+@dataclass(frozen=True)
+class GlowConfig(ImageFlowConfig):
+    """Glow's settings; ``H`` and ``W`` must be divisible by ``2**levels``."""
+
+    family: ClassVar[str] = "glow"
+    levels: int = setting(3, low=1, high=8, help="levels L (each squeezes, runs K steps, then splits)")
+    steps: int = setting(8, low=1, high=128, help="flow steps K per level")
+    hidden: int = setting(128, low=1, high=2048, help="coupling-network width")
+    coupling: str = setting("affine", choices=("affine", "additive"), help="coupling rule")
+    pad_value: float = setting(0.0, low=-10.0, high=10.0, help="ZeroConv border value (1 in rosinality's Glow)")
+
+    def check(self) -> None:
+        _, h, w = self.image_shape
+        if h % 2**self.levels or w % 2**self.levels:
+            raise ConfigError(f"image size {h}x{w} is not divisible by 2**levels = {2**self.levels}")
+
+    @classmethod
+    def fit_arch(cls, arch, image_shape):
+        out = dict(arch)
+        if "levels" in out:
+            out["levels"] = max(1, min(out["levels"], halvings(*image_shape[1:])))
+        return out
+
+
+class FlowStep(Transform):
+    """One Glow step: ActNorm -> InvConv1x1 -> coupling on channel halves (Glow Fig. 2a)."""
 
     def __init__(self, channels: int, hidden: int, affine: bool, pad_value: float):
         super().__init__()
+        half, rest = ChannelHalves.sizes(channels)
         self.actnorm = ActNorm(channels)
         self.invconv = InvConv1x1(channels)
-        self.coupling = GlowCoupling(channels, hidden, affine, pad_value)
+        self.coupling = Coupling(ChannelHalves(), GlowNet(half, 2 * rest if affine else rest, hidden, pad_value),
+                                 SigmoidAffineRule() if affine else AdditiveRule())
 
-    def forward(self, x: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor]:
+    def forward(self, x: torch.Tensor, context: torch.Tensor | None = None) -> tuple[torch.Tensor, torch.Tensor]:
         x, ld1 = self.actnorm(x)
         x, ld2 = self.invconv(x)
         x, ld3 = self.coupling(x)
         return x, ld1 + ld2 + ld3
 
-    def inverse(self, y: torch.Tensor) -> torch.Tensor:
+    def inverse(self, y: torch.Tensor, context: torch.Tensor | None = None) -> torch.Tensor:
         return self.actnorm.inverse(self.invconv.inverse(self.coupling.inverse(y)))
 
 
-class Level(nn.Module):
-    """Squeeze, K flow steps, then (except at the top) split off half the channels."""
+class Glow(MultiScaleFlow):
+    """Multi-scale Glow with learned split priors and a learned top prior (settings: :class:`GlowConfig`)."""
 
-    def __init__(self, in_channels: int, steps: int, hidden: int, affine: bool, pad_value: float,
-                 split: bool):
-        super().__init__()
-        channels = in_channels * 4
-        self.steps = nn.ModuleList(FlowStep(channels, hidden, affine, pad_value) for _ in range(steps))
-        self.split = split
-        # Split prior conditions on the kept half; the top prior on zeros of the top's shape.
-        self.prior = GaussianPrior(channels // 2 if split else channels, channels // 2 if split else channels,
-                                   pad_value)
+    config_type = GlowConfig
 
-    def forward(self, x: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor, torch.Tensor, torch.Tensor]:
-        """Return ``(kept, eps_out, logdet, log p(z_out))``."""
-        x = squeeze2d(x)
-        logdet = x.new_zeros(x.shape[0])
-        for step in self.steps:
-            x, ld = step(x)
-            logdet = logdet + ld
-        if self.split:
-            half = x.shape[1] // 2
-            kept, z = x[:, :half], x[:, half:]
-            eps, logp = self.prior.standardize(z, kept)
-            return kept, eps, logdet, logp
-        eps, logp = self.prior.standardize(x, torch.zeros_like(x))
-        return x, eps, logdet, logp
-
-    def inverse(self, kept: torch.Tensor | None, eps: torch.Tensor) -> torch.Tensor:
-        if self.split:
-            x = torch.cat([kept, self.prior.unstandardize(eps, kept)], 1)
-        else:
-            x = self.prior.unstandardize(eps, torch.zeros_like(eps))
-        for step in reversed(self.steps):
-            x = step.inverse(x)
-        return unsqueeze2d(x)
-
-
-class Glow(ImageFlow):
-    """Multi-scale Glow with learned split priors and a learned top prior.
-
-    Config keys (see ``DEFAULTS``): ``levels`` (L), ``steps`` (K per level),
-    ``hidden`` (coupling-network width), ``coupling`` ("affine" | "additive"),
-    ``pad_value`` (ZeroConv border value).
-    ``H`` and ``W`` must be divisible by ``2**levels``.
-    """
-
-    family = "glow"
-
-    def __init__(self, config: dict[str, Any]):
-        config = {**DEFAULTS, **config, "family": self.family}
+    def __init__(self, config: GlowConfig):
         super().__init__(config)
-        c, h, w = self.image_shape
-        levels = int(config["levels"])
-        if h % 2**levels or w % 2**levels:
-            raise ValueError(f"image size {h}x{w} is not divisible by 2**levels = {2**levels}")
-        if config["coupling"] not in ("affine", "additive"):
-            raise ValueError(f"unknown coupling {config['coupling']!r}: use 'affine' or 'additive'")
+        channels = self.image_shape[0]
         self.levels = nn.ModuleList()
-        channels = c
-        for level in range(levels):
-            split = level < levels - 1
-            self.levels.append(Level(channels, int(config["steps"]), int(config["hidden"]),
-                                     config["coupling"] == "affine", float(config["pad_value"]), split))
-            channels = channels * 2 if split else channels * 4
-        self._eps_shapes = self._latent_shapes()
-
-    def _latent_shapes(self) -> list[tuple[int, int, int]]:
-        c, h, w = self.image_shape
-        shapes = []
-        for level in self.levels:
-            c, h, w = c * 4, h // 2, w // 2
-            if level.split:
-                shapes.append((c // 2, h, w))
-                c //= 2
-            else:
-                shapes.append((c, h, w))
-        return shapes
-
-    def _encode(self, x: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor]:
-        logp = x.new_zeros(x.shape[0])
-        eps_parts = []
-        for level in self.levels:
-            x, eps, logdet, logpz = level(x)
-            logp = logp + logdet + logpz
-            eps_parts.append(eps.flatten(1))
-        return torch.cat(eps_parts, 1), logp
-
-    def _decode(self, eps: torch.Tensor) -> torch.Tensor:
-        sizes = [c * h * w for c, h, w in self._eps_shapes]
-        parts = torch.split(eps, sizes, dim=1)
-        x = None
-        for level, part, shape in reversed(list(zip(self.levels, parts, self._eps_shapes))):
-            x = level.inverse(x, part.reshape(-1, *shape))
-        return x
+        for level in range(config.levels):
+            split = level < config.levels - 1
+            c = channels * 4
+            steps = [FlowStep(c, config.hidden, config.coupling == "affine", config.pad_value)
+                     for _ in range(config.steps)]
+            # The split prior conditions on the kept half; the top prior on zeros of the top's shape.
+            prior = LearnedSplitPrior(c // 2 if split else c, c // 2 if split else c, config.pad_value)
+            self.levels.append(Level(steps, prior, split=split, squeeze=True))
+            channels = c // 2 if split else c
+        self._finish_levels()

@@ -1,4 +1,4 @@
-"""RealNVP (Dinh, Sohl-Dickstein & Bengio 2017): affine coupling, masks, multi-scale.
+"""RealNVP (Dinh, Sohl-Dickstein & Bengio 2017, arXiv:1605.08803): affine coupling, masks, multi-scale.
 
 Affine coupling with a binary mask ``b`` (eq. 9)::
 
@@ -16,154 +16,85 @@ at training and inference).
 
 from __future__ import annotations
 
-from typing import Any
+import re
+from dataclasses import dataclass
+from typing import ClassVar
 
 import torch
 from torch import nn
 
-from flowstudio.models.base import ImageFlow
-from flowstudio.models.layers import ActNorm, squeeze2d, standard_normal_logp, unsqueeze2d
+from flowstudio.errors import ConfigError
+from flowstudio.flows import (ActNorm, BinaryMask, Coupling, ExpAffineRule, Level, Squeeze, StandardNormalPrior,
+                              Transform, channel_mask, checkerboard)
+from flowstudio.flows.nets import ScaleShiftNet
+from flowstudio.models.config import ImageFlowConfig, halvings, setting
+from flowstudio.models.multiscale import MultiScaleFlow
 
-DEFAULTS: dict[str, Any] = {"scales": 2, "hidden": 64, "blocks": 2, "n_bits": 5, "pixel_offset": -0.5}
-
-
-def checkerboard(h: int, w: int, parity: int) -> torch.Tensor:
-    """``[1, 1, H, W]`` mask, 1 where ``(i + j) % 2 == parity``."""
-    ii, jj = torch.meshgrid(torch.arange(h), torch.arange(w), indexing="ij")
-    return ((ii + jj) % 2 == parity).float().view(1, 1, h, w)
+CHECKER_PER_SCALE, CHANNEL_PER_SCALE, CHECKER_LAST = 3, 3, 4
 
 
-def channel_mask(channels: int, parity: int) -> torch.Tensor:
-    """``[1, C, 1, 1]`` mask, 1 on the first half of the channels (or the second when ``parity``)."""
-    m = torch.zeros(1, channels, 1, 1)
-    half = channels // 2
-    if parity:
-        m[:, half:] = 1
-    else:
-        m[:, :half] = 1
-    return m
+@dataclass(frozen=True)
+class RealNVPConfig(ImageFlowConfig):
+    """RealNVP's settings; ``H`` and ``W`` must be divisible by ``2**(scales - 1)``."""
+
+    family: ClassVar[str] = "realnvp"
+    scales: int = setting(2, low=1, high=8, help="scales (each but the last factors out half)")
+    hidden: int = setting(64, low=1, high=2048, help="(s, t) network width")
+    blocks: int = setting(2, low=0, high=32, help="hidden 3x3 convolutions per (s, t) network")
+
+    def check(self) -> None:
+        _, h, w = self.image_shape
+        if h % 2 ** (self.scales - 1) or w % 2 ** (self.scales - 1):
+            raise ConfigError(f"image size {h}x{w} is not divisible by 2**(scales-1) = {2 ** (self.scales - 1)}")
+
+    @classmethod
+    def fit_arch(cls, arch, image_shape):
+        out = dict(arch)
+        if "scales" in out:
+            out["scales"] = max(1, min(out["scales"], halvings(*image_shape[1:]) + 1))
+        return out
 
 
-class ScaleShiftNet(nn.Module):
-    """Convolutional ``(s, t)`` network on ``[b * x, b]`` with a zero-initialised output."""
-
-    def __init__(self, channels: int, hidden: int, blocks: int):
-        super().__init__()
-        layers: list[nn.Module] = [nn.Conv2d(channels + 1, hidden, 3, padding=1), nn.ReLU()]
-        for _ in range(blocks):
-            layers += [nn.Conv2d(hidden, hidden, 3, padding=1), nn.ReLU()]
-        self.body = nn.Sequential(*layers)
-        self.out = nn.Conv2d(hidden, 2 * channels, 3, padding=1)
-        nn.init.zeros_(self.out.weight)
-        nn.init.zeros_(self.out.bias)
-        self.scale = nn.Parameter(torch.ones(1, channels, 1, 1))
-
-    def forward(self, masked: torch.Tensor, mask: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor]:
-        mask_channel = mask[:, :1].expand(masked.shape[0], 1, *masked.shape[2:])
-        h = self.out(self.body(torch.cat([masked, mask_channel], 1)))
-        return self.scale * torch.tanh(h[:, 0::2]), h[:, 1::2]
-
-
-class MaskedAffineCoupling(nn.Module):
+def coupling_and_norm(channels: int, mask: torch.Tensor, hidden: int, blocks: int) -> list[Transform]:
     """RealNVP coupling (eq. 9) followed by ActNorm."""
-
-    def __init__(self, channels: int, mask: torch.Tensor, hidden: int, blocks: int):
-        super().__init__()
-        self.register_buffer("mask", mask, persistent=False)
-        self.net = ScaleShiftNet(channels, hidden, blocks)
-        self.norm = ActNorm(channels)
-
-    def forward(self, x: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor]:
-        b = self.mask
-        s, t = self.net(x * b, b)
-        s, t = s * (1 - b), t * (1 - b)
-        y = x * torch.exp(s) + t
-        y, ld = self.norm(y)
-        return y, s.flatten(1).sum(1) + ld
-
-    def inverse(self, y: torch.Tensor) -> torch.Tensor:
-        y = self.norm.inverse(y)
-        b = self.mask
-        s, t = self.net(y * b, b)
-        s, t = s * (1 - b), t * (1 - b)
-        return (y - t) * torch.exp(-s)
+    return [Coupling(BinaryMask(mask), ScaleShiftNet(channels, hidden, blocks, mask), ExpAffineRule()),
+            ActNorm(channels)]
 
 
-class Scale(nn.Module):
-    """One RealNVP scale: checkerboard couplings, then (unless last) squeeze, channel couplings, factor-out."""
+class RealNVP(MultiScaleFlow):
+    """Multi-scale RealNVP (settings: :class:`RealNVPConfig`)."""
 
-    def __init__(self, channels: int, h: int, w: int, hidden: int, blocks: int, last: bool):
-        super().__init__()
-        self.last = last
-        n_checker = 4 if last else 3
-        self.checker = nn.ModuleList(
-            MaskedAffineCoupling(channels, checkerboard(h, w, i % 2), hidden, blocks) for i in range(n_checker))
-        self.channel = nn.ModuleList() if last else nn.ModuleList(
-            MaskedAffineCoupling(4 * channels, channel_mask(4 * channels, i % 2), hidden, blocks) for i in range(3))
+    config_type = RealNVPConfig
 
-    def forward(self, x: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor, torch.Tensor]:
-        """Return ``(kept, z_out, logdet)``; at the last scale ``kept`` is empty."""
-        logdet = x.new_zeros(x.shape[0])
-        for layer in self.checker:
-            x, ld = layer(x)
-            logdet = logdet + ld
-        if self.last:
-            return x[:, :0], x, logdet
-        x = squeeze2d(x)
-        for layer in self.channel:
-            x, ld = layer(x)
-            logdet = logdet + ld
-        half = x.shape[1] // 2
-        return x[:, :half], x[:, half:], logdet
-
-    def inverse(self, kept: torch.Tensor | None, z: torch.Tensor) -> torch.Tensor:
-        x = z if self.last else torch.cat([kept, z], 1)
-        if not self.last:
-            for layer in reversed(self.channel):
-                x = layer.inverse(x)
-            x = unsqueeze2d(x)
-        for layer in reversed(self.checker):
-            x = layer.inverse(x)
-        return x
-
-
-class RealNVP(ImageFlow):
-    """Multi-scale RealNVP; config keys ``scales``, ``hidden``, ``blocks`` (see ``DEFAULTS``)."""
-
-    family = "realnvp"
-
-    def __init__(self, config: dict[str, Any]):
-        config = {**DEFAULTS, **config, "family": self.family}
+    def __init__(self, config: RealNVPConfig):
         super().__init__(config)
         c, h, w = self.image_shape
-        n = int(config["scales"])
-        if h % 2 ** (n - 1) or w % 2 ** (n - 1):
-            raise ValueError(f"image size {h}x{w} is not divisible by 2**(scales-1) = {2 ** (n - 1)}")
-        self.scales = nn.ModuleList()
-        self._z_shapes = []
-        for i in range(n):
-            last = i == n - 1
-            self.scales.append(Scale(c, h, w, int(config["hidden"]), int(config["blocks"]), last))
-            if last:
-                self._z_shapes.append((c, h, w))
-            else:
+        self.levels = nn.ModuleList()
+        for i in range(config.scales):
+            last = i == config.scales - 1
+            steps: list[Transform] = []
+            for j in range(CHECKER_LAST if last else CHECKER_PER_SCALE):
+                steps += coupling_and_norm(c, checkerboard(h, w, j % 2), config.hidden, config.blocks)
+            if not last:
+                steps.append(Squeeze())
+                for j in range(CHANNEL_PER_SCALE):
+                    steps += coupling_and_norm(4 * c, channel_mask(4 * c, j % 2), config.hidden, config.blocks)
                 c, h, w = 2 * c, h // 2, w // 2
-                self._z_shapes.append((c, h, w))
+            self.levels.append(Level(steps, StandardNormalPrior(), split=not last, squeeze=False))
+        self._finish_levels()
 
-    def _encode(self, x: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor]:
-        logdet = x.new_zeros(x.shape[0])
-        parts = []
-        for scale in self.scales:
-            x, z, ld = scale(x)
-            logdet = logdet + ld
-            parts.append(z.flatten(1))
-        eps = torch.cat(parts, 1)
-        return eps, standard_normal_logp(eps) + logdet
-
-    def _decode(self, eps: torch.Tensor) -> torch.Tensor:
-        sizes = [c * h * w for c, h, w in self._z_shapes]
-        parts = torch.split(eps, sizes, dim=1)
-        x = None
-        for scale, part, shape in reversed(list(zip(self.scales, parts, self._z_shapes))):
-            x = scale.inverse(x, part.reshape(-1, *shape))
-        return x
+    @classmethod
+    def upgrade_v1_state(cls, state: dict[str, torch.Tensor]) -> dict[str, torch.Tensor]:
+        """Format 1 named layers ``scales.S.checker.J.{net,norm}`` and ``scales.S.channel.J.{net,norm}``;
+        now each coupling and its ActNorm are consecutive steps of level ``S`` (a squeeze between the two kinds)."""
+        pattern = re.compile(r"scales\.(\d+)\.(checker|channel)\.(\d+)\.(net|norm)\.(.*)")
+        out = {}
+        for key, value in state.items():
+            found = pattern.fullmatch(key)
+            if found is None:
+                out[key] = value
+                continue
+            scale, kind, j, part, rest = found.groups()
+            index = 2 * int(j) + (part == "norm") + (2 * CHECKER_PER_SCALE + 1 if kind == "channel" else 0)
+            out[f"levels.{scale}.steps.{index}.{'net.' if part == 'net' else ''}{rest}"] = value
+        return out

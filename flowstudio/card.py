@@ -1,0 +1,197 @@
+"""The model card (no torch): what a checkpoint says about its model, version 2, and the reader of version 1.
+
+Version 2 describes what the families beyond bijective image flows need::
+
+    {"card_version": 2, "name", "family",
+     "architecture": {...},                       the config's settings
+     "data": {"kind": "images", "shape": [C, H, W], "n_bits", "description"},
+     "latent": [{"name": "level0", "shape": [...]}, ...],   the LatentLayout
+     "conditioning": {"labels": null | ["T-shirt", ...]},
+     "likelihood": {"kind": "exact" | "none", "test_bits_per_dim", "test_bits_per_dim_std"},
+     "steps", "licence",
+     "provenance": {"recipe", "preset", "seed", "device", "wall_time_s", "peer", ...}}
+
+Version 1 cards (the bundled models, earlier users' runs and imports) were
+flat: ``family, architecture, image_shape, n_bits, training_data,
+test_bits_per_dim(_std), steps, licence`` and free facts; :meth:`ModelCard.from_json`
+reads both, taking the latent layout of a version-1 card from the model.
+Values are type-checked: a damaged card is a :class:`CardError`, never a
+crash later in ``info`` or ``score``.
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass, field
+from typing import Any
+
+from flowstudio.errors import FlowStudioError
+from flowstudio.layout import LatentLayout
+
+CARD_VERSION = 2
+LIKELIHOOD_KINDS = ("exact", "none")
+DATA_KINDS = ("images",)
+V1_FIELDS = ("family", "architecture", "image_shape", "n_bits", "training_data", "test_bits_per_dim",
+             "test_bits_per_dim_std", "steps", "licence", "name")
+
+
+class CardError(FlowStudioError):
+    """A model card whose values cannot be right; the message names the field."""
+
+
+@dataclass(frozen=True)
+class ModelCard:
+    """A model's card: identity, data, latent, conditioning, likelihood and where it came from."""
+
+    family: str
+    image_shape: tuple[int, int, int]
+    n_bits: int
+    latent: LatentLayout
+    name: str | None = None
+    architecture: dict[str, Any] = field(default_factory=dict)
+    data_kind: str = "images"
+    training_data: str | None = None
+    labels: tuple[str, ...] | None = None
+    likelihood: str = "exact"
+    test_bits_per_dim: float | None = None
+    test_bits_per_dim_std: float | None = None
+    steps: int = 0
+    licence: str | None = None
+    provenance: dict[str, Any] = field(default_factory=dict)
+
+    @property
+    def has_exact_likelihood(self) -> bool:
+        return self.likelihood == "exact"
+
+    def replace_facts(self, **facts: Any) -> ModelCard:
+        """A copy with some top-level facts changed (``name``, ``licence``, ``test_bits_per_dim``, ...)."""
+        return ModelCard.from_json({**self.to_json(), **_nest(facts)}, self.latent)
+
+    # -- JSON ------------------------------------------------------------------------------------------
+    def to_json(self) -> dict[str, Any]:
+        return {
+            "card_version": CARD_VERSION,
+            "name": self.name,
+            "family": self.family,
+            "architecture": dict(self.architecture),
+            "data": {"kind": self.data_kind, "shape": list(self.image_shape), "n_bits": self.n_bits,
+                     "description": self.training_data},
+            "latent": self.latent.to_json(),
+            "conditioning": {"labels": None if self.labels is None else list(self.labels)},
+            "likelihood": {"kind": self.likelihood, "test_bits_per_dim": self.test_bits_per_dim,
+                           "test_bits_per_dim_std": self.test_bits_per_dim_std},
+            "steps": self.steps,
+            "licence": self.licence,
+            "provenance": dict(self.provenance),
+        }
+
+    @classmethod
+    def from_json(cls, data: Any, layout: LatentLayout | None = None) -> ModelCard:
+        """Read a version-2 card, or migrate a version-1 one (which needs the model's ``layout``)."""
+        if not isinstance(data, dict):
+            raise CardError(f"the model card must be a JSON object, not {type(data).__name__}")
+        version = data.get("card_version", 1)
+        if version == 1:
+            if layout is None:
+                raise CardError("a version-1 card needs the model's latent layout to be read")
+            return cls._from_v1(data, layout)
+        if not isinstance(version, int) or isinstance(version, bool):
+            raise CardError(f"card_version must be a whole number, not {version!r}")
+        if version > CARD_VERSION:
+            raise CardError(f"card version {version} is newer than this Flow Studio reads ({CARD_VERSION}); "
+                            "update Flow Studio")
+        data_part, lik = _obj(data, "data"), _obj(data, "likelihood")
+        try:
+            stored = LatentLayout.from_json(data.get("latent"))
+        except (ValueError, KeyError, TypeError) as exc:
+            raise CardError(f"card latent: {exc}") from None
+        labels = _obj(data, "conditioning").get("labels")
+        if labels is not None and (not isinstance(labels, list) or not all(isinstance(s, str) for s in labels)):
+            raise CardError("card conditioning labels must be a list of names")
+        return cls(
+            family=_text(data, "family", required=True), name=_text(data, "name"),
+            image_shape=_shape(data_part.get("shape")), n_bits=_whole(data_part, "n_bits", 1, 16),
+            latent=stored, architecture=_obj(data, "architecture"),
+            data_kind=_choice(data_part.get("kind", "images"), DATA_KINDS, "data kind"),
+            training_data=_text(data_part, "description"),
+            labels=None if labels is None else tuple(labels),
+            likelihood=_choice(lik.get("kind", "exact"), LIKELIHOOD_KINDS, "likelihood kind"),
+            test_bits_per_dim=_number(lik, "test_bits_per_dim"),
+            test_bits_per_dim_std=_number(lik, "test_bits_per_dim_std"),
+            steps=_whole(data, "steps", 0, 2**63 - 1, default=0), licence=_text(data, "licence"),
+            provenance=_obj(data, "provenance"))
+
+    @classmethod
+    def _from_v1(cls, data: dict[str, Any], layout: LatentLayout) -> ModelCard:
+        v2 = {"card_version": CARD_VERSION, "name": data.get("name"), "family": data.get("family"),
+              "architecture": data.get("architecture") or {},
+              "data": {"kind": "images", "shape": data.get("image_shape"), "n_bits": data.get("n_bits", 8),
+                       "description": data.get("training_data")},
+              "latent": layout.to_json(), "conditioning": {"labels": None},
+              "likelihood": {"kind": "exact", "test_bits_per_dim": data.get("test_bits_per_dim"),
+                             "test_bits_per_dim_std": data.get("test_bits_per_dim_std")},
+              "steps": data.get("steps", 0), "licence": data.get("licence"),
+              "provenance": {k: v for k, v in data.items() if k not in V1_FIELDS}}
+        return cls.from_json(v2)
+
+
+_NESTED = {"training_data": ("data", "description"), "test_bits_per_dim": ("likelihood", "test_bits_per_dim"),
+           "test_bits_per_dim_std": ("likelihood", "test_bits_per_dim_std")}
+
+
+def _nest(facts: dict[str, Any]) -> dict[str, Any]:
+    """Top-level fact names (as version 1 spelled them) placed where version 2 keeps them."""
+    out: dict[str, Any] = {}
+    for key, value in facts.items():
+        if key in _NESTED:
+            outer, inner = _NESTED[key]
+            out.setdefault(outer, {})[inner] = value
+        else:
+            out[key] = value
+    return out
+
+
+def _obj(data: dict[str, Any], key: str) -> dict[str, Any]:
+    value = data.get(key) or {}
+    if not isinstance(value, dict):
+        raise CardError(f"card {key} must be a JSON object, not {type(value).__name__}")
+    return dict(value)
+
+
+def _text(data: dict[str, Any], key: str, required: bool = False) -> str | None:
+    value = data.get(key)
+    if value is None and not required:
+        return None
+    if not isinstance(value, str):
+        raise CardError(f"card {key} must be text, not {value!r}")
+    return value
+
+
+def _number(data: dict[str, Any], key: str) -> float | None:
+    value = data.get(key)
+    if value is None:
+        return None
+    if isinstance(value, bool) or not isinstance(value, (int, float)) or not math.isfinite(value):
+        raise CardError(f"card {key} must be a finite number, not {value!r}")
+    return float(value)
+
+
+def _whole(data: dict[str, Any], key: str, low: int, high: int, default: int | None = None) -> int:
+    value = data.get(key, default)
+    if isinstance(value, bool) or not isinstance(value, (int, float)) or not math.isfinite(value) \
+            or int(value) != value or not low <= value <= high:
+        raise CardError(f"card {key} must be a whole number from {low} to {high}, not {value!r}")
+    return int(value)
+
+
+def _shape(value: Any) -> tuple[int, int, int]:
+    if not isinstance(value, list) or len(value) != 3 or not all(
+            isinstance(v, int) and not isinstance(v, bool) and v > 0 for v in value):
+        raise CardError(f"card data shape must be [C, H, W] of positive whole numbers, not {value!r}")
+    return tuple(value)
+
+
+def _choice(value: Any, choices: tuple[str, ...], what: str) -> str:
+    if value not in choices:
+        raise CardError(f"card {what} must be one of {', '.join(choices)}, not {value!r}")
+    return value

@@ -1,0 +1,140 @@
+"""Typed model configs (no torch): dataclasses with declared bounds that round-trip to checkpoint JSON.
+
+Each family module defines its config as a frozen dataclass derived from
+:class:`ImageFlowConfig`, declaring every architecture setting with
+:func:`setting` (default, bounds or choices, help).  A config validates
+itself when made, so a model is never built from a value outside its
+bounds (a hostile or damaged checkpoint header, a mistyped ``--arch``):
+:class:`~flowstudio.errors.ConfigError` names the setting and its range.
+
+The JSON form is flat: ``{"family": ..., "image_shape": [C, H, W], <settings>}``,
+the same shape that format-1 checkpoints stored, so they read unchanged.
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import MISSING, dataclass, field, fields
+from typing import Any, ClassVar
+
+from flowstudio.errors import ConfigError
+
+MAX_SIDE = 1024
+MAX_CHANNELS = 4
+
+
+def setting(default: Any, *, low: float | None = None, high: float | None = None,
+            choices: tuple[Any, ...] | None = None, help: str = "") -> Any:
+    """A config field with its default, its allowed range or choices, and a help text."""
+    return field(default=default, metadata={"low": low, "high": high, "choices": choices, "help": help})
+
+
+@dataclass(frozen=True)
+class ImageFlowConfig:
+    """What every image flow's config has: the image shape, bits per pixel, pixel offset and weight seed."""
+
+    family: ClassVar[str] = ""
+    image_shape: tuple[int, int, int]
+    n_bits: int = setting(5, low=1, high=8, help="bits per pixel the model sees")
+    pixel_offset: float = setting(-0.5, low=-1.0, high=1.0, help="model-space offset of pixel value 0")
+    seed: int = setting(0, low=0, high=2**32 - 1, help="seed of the initial weights")
+
+    def __post_init__(self) -> None:
+        object.__setattr__(self, "image_shape", _image_shape(self.image_shape))
+        for f in fields(self):
+            if f.name != "image_shape":
+                object.__setattr__(self, f.name, _checked(self.family, f, getattr(self, f.name)))
+        self.check()
+
+    def check(self) -> None:
+        """Constraints between settings (subclasses add theirs); raise :class:`ConfigError`."""
+
+    # -- JSON ------------------------------------------------------------------------------------------
+    def to_json(self) -> dict[str, Any]:
+        data: dict[str, Any] = {"family": self.family}
+        for f in fields(self):
+            value = getattr(self, f.name)
+            data[f.name] = list(value) if isinstance(value, tuple) else value
+        return data
+
+    @classmethod
+    def from_json(cls, data: Any) -> ImageFlowConfig:
+        """Read the flat JSON form; unknown names, a wrong family or bad values raise :class:`ConfigError`."""
+        if not isinstance(data, dict):
+            raise ConfigError(f"a model config must be a JSON object, not {type(data).__name__}")
+        data = dict(data)
+        family = data.pop("family", cls.family)
+        if family != cls.family:
+            raise ConfigError(f"config of family {family!r} given to {cls.family!r}")
+        known = {f.name for f in fields(cls)}
+        unknown = sorted(set(data) - known)
+        if unknown:
+            raise ConfigError(f"unknown {cls.family} setting{'s' if len(unknown) > 1 else ''} "
+                              f"{', '.join(unknown)}; known: {', '.join(cls.setting_names())}")
+        if "image_shape" not in data:
+            raise ConfigError("a model config needs image_shape [C, H, W]")
+        return cls(**data)
+
+    @classmethod
+    def setting_names(cls) -> list[str]:
+        """The architecture settings a user may override (``--arch``), in declaration order."""
+        return [f.name for f in fields(cls) if f.name not in ("image_shape", "seed")]
+
+    def architecture(self) -> dict[str, Any]:
+        """The settings that describe the network (not the image shape or the weight seed)."""
+        return {k: v for k, v in self.to_json().items() if k not in ("family", "image_shape", "n_bits", "seed")}
+
+    @classmethod
+    def fit_arch(cls, arch: dict[str, Any], image_shape: tuple[int, int, int]) -> dict[str, Any]:
+        """A preset's architecture adjusted to what ``image_shape`` allows (multi-scale depth); default: as is."""
+        return dict(arch)
+
+
+def halvings(h: int, w: int) -> int:
+    """How many times both sides can be halved exactly."""
+    k = 0
+    while h % 2 == 0 and w % 2 == 0 and h > 1 and w > 1:
+        h, w, k = h // 2, w // 2, k + 1
+    return k
+
+
+def _image_shape(value: Any) -> tuple[int, int, int]:
+    if not isinstance(value, (list, tuple)) or len(value) != 3:
+        raise ConfigError(f"image_shape must be [C, H, W], not {value!r}")
+    c, h, w = (_whole("image_shape", v) for v in value)
+    if not 1 <= c <= MAX_CHANNELS or not (1 <= h <= MAX_SIDE and 1 <= w <= MAX_SIDE):
+        raise ConfigError(f"image_shape {[c, h, w]} is outside 1-{MAX_CHANNELS} channels and "
+                          f"1-{MAX_SIDE} pixels a side")
+    return c, h, w
+
+
+def _whole(name: str, value: Any) -> int:
+    if isinstance(value, bool) or not isinstance(value, (int, float)) or not math.isfinite(value) \
+            or int(value) != value:
+        raise ConfigError(f"{name} must be a whole number, not {value!r}")
+    return int(value)
+
+
+def _checked(family: str, f: Any, value: Any) -> Any:
+    """``value`` for field ``f``, of the default's type and within the declared bounds."""
+    meta, default = f.metadata, f.default
+    name = f.name
+    if default is MISSING:
+        return value
+    if isinstance(default, bool):
+        if not isinstance(value, bool):
+            raise ConfigError(f"{family} {name} must be true or false, not {value!r}")
+    elif isinstance(default, int):
+        value = _whole(name, value)
+    elif isinstance(default, float):
+        if isinstance(value, bool) or not isinstance(value, (int, float)) or not math.isfinite(value):
+            raise ConfigError(f"{family} {name} must be a finite number, not {value!r}")
+        value = float(value)
+    elif isinstance(default, str) and not isinstance(value, str):
+        raise ConfigError(f"{family} {name} must be text, not {value!r}")
+    choices, low, high = meta.get("choices"), meta.get("low"), meta.get("high")
+    if choices is not None and value not in choices:
+        raise ConfigError(f"{family} {name} must be one of {', '.join(map(str, choices))}, not {value!r}")
+    if (low is not None and value < low) or (high is not None and value > high):
+        raise ConfigError(f"{family} {name} must be between {low:g} and {high:g}, not {value!r}")
+    return value

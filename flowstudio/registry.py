@@ -1,0 +1,134 @@
+"""The family registry (no torch): every model family Flow Studio can build, train and open, in one place.
+
+A family is one module (its config dataclass and its ``nn.Module``) plus one
+:class:`Family` entry below.  Everything else reads this table: model
+building and checkpoints (:func:`flowstudio.models.build_model`), the
+command line (``flowstudio train --family``), the training presets, the
+Train panel, the training runner's defaults and the studio (which asks for
+*capabilities*, never for a family by name).  The entries hold plain data
+and import paths, so the GUI can list families and presets without
+importing PyTorch.
+
+To add a family: write ``flowstudio/models/NAME.py`` with a config derived
+from :class:`flowstudio.models.config.ImageFlowConfig` and a model derived
+from :class:`flowstudio.models.base.ImageFlow`, add an entry here, and run
+``pytest tests/test_family_contract.py``: the contract test runs over every
+entry's ``tiny`` config.
+"""
+
+from __future__ import annotations
+
+import importlib
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from types import MappingProxyType
+from typing import Any
+
+from flowstudio.errors import UserInputError
+
+PRESET_NAMES = ("small", "medium", "large")
+
+
+@dataclass(frozen=True)
+class Capabilities:
+    """What a family's models can do; front ends offer what these allow."""
+
+    exact_density: bool
+    """log p(x) is exact, so bits/dim and the evidence badges apply."""
+    invertible_latent: bool
+    """decode(encode(x)) = x with ``eps ~ N(0, I)``: Transflow (posteriors, sweeps, interpolation) applies."""
+    sampling: bool
+    label_conditioning: bool = False
+    """generates for a given label (``context``)."""
+    classification: bool = False
+    """gives p(y | x) itself (not only through few-shot Transflow classes)."""
+    semi_supervised: bool = False
+    """trains from a few labels and many unlabelled images."""
+
+
+@dataclass(frozen=True)
+class Preset:
+    """A starting point that trains well: architecture settings, batch size, learning rate, steps."""
+
+    arch: Mapping[str, Any]
+    batch_size: int
+    lr: float
+    steps: int
+
+
+@dataclass(frozen=True)
+class Family:
+    """One model family: how it is named and shown, where its code is, what it can do and how to start it."""
+
+    name: str
+    label: str
+    summary: str
+    reference: str
+    model: str
+    """``"module:Class"`` of the ``nn.Module``; its ``config_type`` is the typed config."""
+    capabilities: Capabilities
+    data_kinds: tuple[str, ...]
+    """Kinds of training data it learns from (``"images"``)."""
+    presets: Mapping[str, Preset]
+    tiny: Mapping[str, Any] = field(default_factory=dict)
+    """Smallest sensible architecture (for the contract test and quick checks)."""
+
+    def model_class(self) -> type:
+        """The model class (imports the family's module, and so torch)."""
+        module, _, name = self.model.partition(":")
+        return getattr(importlib.import_module(module), name)
+
+    def config_class(self) -> type:
+        return self.model_class().config_type
+
+    def preset(self, name: str) -> Preset:
+        if name not in self.presets:
+            raise UserInputError(f"unknown preset {name!r}; choose one of {', '.join(self.presets)}")
+        return self.presets[name]
+
+
+_IMAGE_FLOW = Capabilities(exact_density=True, invertible_latent=True, sampling=True)
+
+_ENTRIES = (
+    Family(
+        name="glow", label="Glow", summary="multi-scale flow with actnorm, 1x1 convolutions and affine couplings",
+        reference="Kingma & Dhariwal 2018, arXiv:1807.03039", model="flowstudio.models.glow:Glow",
+        capabilities=_IMAGE_FLOW, data_kinds=("images",),
+        presets={"small": Preset({"levels": 2, "steps": 4, "hidden": 64}, 64, 1e-3, 2_000),
+                 "medium": Preset({"levels": 3, "steps": 8, "hidden": 128}, 64, 1e-3, 10_000),
+                 "large": Preset({"levels": 3, "steps": 16, "hidden": 256}, 64, 5e-4, 50_000)},
+        tiny={"levels": 2, "steps": 2, "hidden": 8}),
+    Family(
+        name="realnvp", label="RealNVP", summary="multi-scale flow with checkerboard and channel affine couplings",
+        reference="Dinh, Sohl-Dickstein & Bengio 2017, arXiv:1605.08803", model="flowstudio.models.realnvp:RealNVP",
+        capabilities=_IMAGE_FLOW, data_kinds=("images",),
+        presets={"small": Preset({"scales": 2, "hidden": 32, "blocks": 1}, 64, 1e-3, 2_000),
+                 "medium": Preset({"scales": 2, "hidden": 64, "blocks": 2}, 64, 1e-3, 10_000),
+                 "large": Preset({"scales": 3, "hidden": 128, "blocks": 4}, 64, 5e-4, 50_000)},
+        tiny={"scales": 2, "hidden": 8, "blocks": 1}),
+    Family(
+        name="nice", label="NICE", summary="additive couplings on the flattened image",
+        reference="Dinh, Krueger & Bengio 2015, arXiv:1410.8516", model="flowstudio.models.nice:NICE",
+        capabilities=_IMAGE_FLOW, data_kinds=("images",),
+        presets={"small": Preset({"couplings": 4, "hidden": 256, "depth": 2}, 64, 1e-3, 2_000),
+                 "medium": Preset({"couplings": 4, "hidden": 512, "depth": 3}, 64, 1e-3, 10_000),
+                 "large": Preset({"couplings": 4, "hidden": 1000, "depth": 5}, 64, 5e-4, 50_000)},
+        tiny={"couplings": 4, "hidden": 16, "depth": 2}),
+)
+
+FAMILIES: Mapping[str, Family] = MappingProxyType({f.name: f for f in _ENTRIES})
+DEFAULT_FAMILY = _ENTRIES[0].name
+"""What ``flowstudio train`` and the Train panel start with."""
+
+
+def get_family(name: str) -> Family:
+    """The entry of family ``name``; an unknown name is a :class:`UserInputError` listing the known ones."""
+    try:
+        return FAMILIES[name]
+    except (KeyError, TypeError):
+        raise UserInputError(f"unknown model family {name!r}; known: {', '.join(FAMILIES)}") from None
+
+
+def families_for(data_kind: str) -> list[Family]:
+    """The families that learn from data of this kind, in registry order."""
+    return [f for f in FAMILIES.values() if data_kind in f.data_kinds]
