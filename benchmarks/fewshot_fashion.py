@@ -68,7 +68,7 @@ def main() -> None:
         "latent kNN": lambda s, y, q: nearest_neighbour(eps[s], y, eps[q]),
     }
     rng = np.random.default_rng(args.seed)
-    print(f"model {loaded.model_id} ({loaded.card.get('test_bits_per_dim')} test bits/dim); "
+    print(f"model {loaded.model_id} ({loaded.card.test_bits_per_dim} test bits/dim); "
           f"{args.episodes} episodes x 10 classes x {args.queries} queries; lambda = {args.lam} m "
           f"(diagonal: lambda = {args.diag_lam} absolute)")
     print(f"{'m':>3s} " + " ".join(f"{name:>20s}" for name in methods))

@@ -21,6 +21,7 @@ import warnings
 import torch
 
 from flowstudio.models import build_model
+from flowstudio.models.glow import GlowConfig
 
 
 def normflows_glow(shape: tuple[int, int, int], levels: int, steps: int, hidden: int):
@@ -66,8 +67,8 @@ def main() -> None:
     shape = tuple(args.shape)
     x = torch.rand(args.batch, *shape) - 0.5
 
-    ours = build_model({"family": "glow", "image_shape": list(shape), "levels": args.levels,
-                        "steps": args.steps, "hidden": args.hidden, "coupling": "affine"})
+    ours = build_model(GlowConfig(image_shape=shape, levels=args.levels, steps=args.steps, hidden=args.hidden,
+                                  coupling="affine"))
     theirs = normflows_glow(shape, args.levels, args.steps, args.hidden)
     with torch.no_grad():
         ours.train()

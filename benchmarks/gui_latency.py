@@ -184,12 +184,13 @@ def in_app(repeats: int) -> None:
     report("  same, model work as sleep", sleep_gaps, ": the window's own work while dragging, no model running")
 
     # 3. The GUI thread's longest stall while a training process streams events into the Train panel.
+    from flowstudio.registry import DEFAULT_FAMILY
     from flowstudio.training.runner import TrainRequest
 
     events: list[dict] = []
     studio.training.event.connect(events.append)
     run_dir = Path(os.environ["FLOWSTUDIO_HOME"]) / "bench-run"
-    studio.training.start(TrainRequest(data="digits", family="glow", preset="small", steps=100_000,
+    studio.training.start(TrainRequest(data="digits", family=DEFAULT_FAMILY, preset="small", steps=100_000,
                                        name="bench"), run_dir)
     assert wait_until(lambda: any(e["event"] == "step" for e in events), timeout_s=120), "training did not start"
     train_gaps, _, _ = stalls(dragging=False, seconds=5.0)

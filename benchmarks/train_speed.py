@@ -23,6 +23,7 @@ import torch
 
 from flowstudio.data import load_fashion_mnist
 from flowstudio.models import ImageFlow, build_model
+from flowstudio.models.glow import GlowConfig
 from flowstudio.training.objective import dequantize
 
 from glow_speed import normflows_glow
@@ -74,8 +75,8 @@ def main() -> None:
     test, _ = load_fashion_mnist("test", limit=2000)
     train, test = torch.from_numpy(train), torch.from_numpy(test)
 
-    ours = build_model({"family": "glow", "image_shape": [1, 28, 28], "levels": args.levels,
-                        "steps": args.steps, "hidden": args.hidden, "coupling": "affine", "n_bits": 8})
+    ours = build_model(GlowConfig(image_shape=(1, 28, 28), levels=args.levels, steps=args.steps, hidden=args.hidden,
+                                  coupling="affine", n_bits=8))
     ours.train()
     theirs = normflows_glow((1, 28, 28), args.levels, args.steps, args.hidden)
     theirs.train()

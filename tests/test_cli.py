@@ -46,9 +46,9 @@ def digit_folders(tmp_path_factory) -> dict[int, Path]:
 def test_train_writes_a_loadable_checkpoint_with_its_card(digits_model):
     loaded = load_checkpoint(digits_model)
     card = loaded.card
-    assert card["family"] == "glow" and card["image_shape"] == [1, 8, 8] and card["steps"] == 30
-    assert 0 < card["test_bits_per_dim"] < 8 and card["test_bits_per_dim_std"] > 0
-    assert card["recipe"].startswith("flowstudio train --data digits")
+    assert card.family == "glow" and card.image_shape == (1, 8, 8) and card.steps == 30
+    assert 0 < card.test_bits_per_dim < 8 and card.test_bits_per_dim_std > 0
+    assert card.provenance["recipe"].startswith("flowstudio train --data digits")
 
 
 def test_sample_writes_grid_with_parameters_and_cells_reproduce(digits_model, digit_folders, tmp_path, capsys):

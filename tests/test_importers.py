@@ -336,9 +336,9 @@ def test_rosinality_import_is_exact(tmp_path, channels, levels, affine, lu):
     path = tmp_path / "model_010001.pt"
     torch.save({"module." + k: v for k, v in sd.items()}, path)  # nn.DataParallel state_dict
     model, card = import_checkpoint(path, image_size=size)
-    assert model.config["pad_value"] == 1.0 and model.n_bits == 5 and model.pixel_offset == -0.5
-    assert model.config["coupling"] == ("affine" if affine else "additive") and model.config["levels"] == levels
-    assert card["peer"] == "rosinality" and "n_bits = 5" in card["import_notes"][0]
+    assert model.config.pad_value == 1.0 and model.n_bits == 5 and model.pixel_offset == -0.5
+    assert model.config.coupling == ("affine" if affine else "additive") and model.config.levels == levels
+    assert card.provenance["peer"] == "rosinality" and "n_bits = 5" in card.provenance["import_notes"][0]
 
     x = torch.rand(4, channels, size, size, dtype=torch.float64, generator=rnd.gen) - 0.5
     sd64 = as64(sd)
@@ -366,8 +366,8 @@ def test_y0ast_import_is_exact(tmp_path, affine, lu, perm, learn_top, container)
         path = tmp_path / "glow_model_3.pth"
         torch.save(sd, path)
     model, card = import_checkpoint(path)  # hparams.json found beside the file
-    assert model.n_bits == 8 and model.pixel_offset == -0.5 and model.config["pad_value"] == 0.0
-    assert card["hparams_file"] == "hparams.json" and "tiny-test" in card["training_data"]
+    assert model.n_bits == 8 and model.pixel_offset == -0.5 and model.config.pad_value == 0.0
+    assert card.provenance["hparams_file"] == "hparams.json" and "tiny-test" in card.training_data
 
     x = torch.rand(3, 3, size, size, dtype=torch.float64, generator=rnd.gen) - 0.5
     sd64 = as64(sd)
@@ -390,7 +390,7 @@ def test_chaiyujin_import_is_exact(tmp_path, channels, levels, affine, lu, learn
                                             "learn_top": learn_top, "y_condition": False, "y_classes": 40},
                                    "Train": {"batch_size": 12}}))
     model, card = import_checkpoint(path, hparams_path=hp_path)
-    assert model.n_bits == 8 and model.pixel_offset == 0.0 and card["peer"] == "chaiyujin"
+    assert model.n_bits == 8 and model.pixel_offset == 0.0 and card.provenance["peer"] == "chaiyujin"
 
     # Our pixel scale (k + 0.5)/256 is the peer's ToTensor scale k/255 through x_peer = a x + c (folded in).
     a, c = 256 / 255, -0.5 / 255
@@ -423,7 +423,7 @@ def test_imported_model_round_trips_through_native_checkpoint(tmp_path):
     x = torch.rand(2, 1, 8, 4) - 0.5
     with torch.no_grad():
         torch.testing.assert_close(loaded.model.log_prob(x), model.log_prob(x))
-    assert loaded.card["peer"] == "rosinality" and "check the original licence" in loaded.card["licence"]
+    assert loaded.card.provenance["peer"] == "rosinality" and "check the original licence" in loaded.card.licence
     with pytest.raises(PeerImportError, match="already a native Flow Studio checkpoint"):
         import_checkpoint(native)
 

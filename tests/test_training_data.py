@@ -56,7 +56,7 @@ def test_bad_files_are_skipped_and_conversions_reported(messy_folder, tmp_path, 
     assert "converted 12 of 24 colour images to grey" in warnings
     err = capsys.readouterr().err
     assert "warning: skipped 3 files" in err
-    assert load_checkpoint(run / "model.safetensors").card["image_shape"] == [1, 8, 8]
+    assert load_checkpoint(run / "model.safetensors").card.image_shape == (1, 8, 8)
 
 
 def test_grey_images_are_converted_for_a_colour_model(messy_folder):
@@ -80,7 +80,7 @@ def test_procedural_portraits_train(tmp_path, capsys):
     run = tmp_path / "run"
     assert main(["train", "--data", "portraits", "--max-images", "40", *STEPS, "--run-dir", str(run)]) == 0
     card = load_checkpoint(run / "model.safetensors").card
-    assert card["image_shape"] == [3, 32, 32] and "portraits" in card["training_data"]
+    assert card.image_shape == (3, 32, 32) and "portraits" in card.training_data
     assert events_of(run, "start")[0]["n_train"] == 36
 
 

@@ -27,7 +27,7 @@ def test_two_gloo_processes_train_like_one_and_only_rank_0_writes(tmp_path, caps
     assert [e["event"] for e in events] == [e["event"] for e in printed]
     assert events[0]["world_size"] == 2 and events[-1]["event"] == "done"
     ddp = load_checkpoint(run / "model.safetensors")
-    assert ddp.card["device"] == "2 x cpu" and ddp.card["steps"] == 6
+    assert ddp.card.provenance["device"] == "2 x cpu" and ddp.card.steps == 6
 
     # Each rank takes half of every batch and DDP averages the gradients: one process on whole batches agrees.
     single = tmp_path / "single"

@@ -49,11 +49,13 @@ def test_a_few_steps_reduce_the_loss_and_fill_the_run_folder(digits, tmp_path):
     assert [e["event"] for e in events_of(run.path)] == kinds
     card = load_checkpoint(run.model).card
     last_eval = [e for e in events if e["event"] == "eval"][-1]
-    assert last_eval["step"] == 40 and card["steps"] == 40
-    assert card["test_bits_per_dim"] == events[-1]["test_bpd"] == last_eval["test_bpd"]
+    assert last_eval["step"] == 40 and card.steps == 40
+    assert card.test_bits_per_dim == events[-1]["test_bpd"] == last_eval["test_bpd"]
     for field in ("name", "family", "architecture", "image_shape", "n_bits", "training_data", "test_bits_per_dim",
-                  "test_bits_per_dim_std", "steps", "wall_time_s", "device", "licence"):
-        assert card.get(field) is not None, field
+                  "test_bits_per_dim_std", "licence"):
+        assert getattr(card, field) is not None, field
+    for fact in ("wall_time_s", "device", "seed"):
+        assert card.provenance.get(fact) is not None, fact
     assert read_extra_metadata(run.checkpoint)["progress"]["step"] == 40
 
 
@@ -65,9 +67,9 @@ def test_learning_rate_warms_up_then_decays_along_a_cosine():
 
 
 def test_presets_fit_the_image_size():
-    assert preset_config("glow", "medium", [1, 28, 28], {})["levels"] == 2  # 28 halves twice
-    assert preset_config("glow", "large", [3, 32, 32], {"hidden": 7})["hidden"] == 7
-    assert preset_config("realnvp", "large", [1, 8, 8], {})["scales"] == 3
+    assert preset_config("glow", "medium", [1, 28, 28], {}).levels == 2  # 28 halves twice
+    assert preset_config("glow", "large", [3, 32, 32], {"hidden": 7}).hidden == 7
+    assert preset_config("realnvp", "large", [1, 8, 8], {}).scales == 3
 
 
 def test_nan_loss_rolls_back_lowers_the_lr_and_training_goes_on(tmp_path, monkeypatch, capsys):
@@ -145,7 +147,7 @@ def test_full_disk_in_mid_checkpoint_write_stops_with_one_error_and_keeps_the_la
     assert "the last checkpoint (step 4) is intact" in error_lines[0]
     assert events_of(run)[-1]["event"] == "error"
     assert read_extra_metadata(run / "checkpoint.safetensors")["progress"]["step"] == 4
-    assert load_checkpoint(run / "checkpoint.safetensors").card["steps"] == 4
+    assert load_checkpoint(run / "checkpoint.safetensors").card.steps == 4
     assert not list(run.glob(".*.tmp")) and not (run / "model.safetensors").exists()
 
 
@@ -188,5 +190,5 @@ def test_every_family_trains_from_the_command_line(family, arch, tmp_path, capsy
     assert main(["train", "--data", "digits", "--family", family, *arch_args, "--steps", "3", "--batch-size", "16",
                  "--sample-every", "3", "--run-dir", str(tmp_path / "run"), "-o", str(out)]) == 0
     card = load_checkpoint(out).card
-    assert card["family"] == family and card["steps"] == 3 and card["recipe"].startswith("flowstudio train")
+    assert card.family == family and card.steps == 3 and card.provenance["recipe"].startswith("flowstudio train")
     assert (tmp_path / "run" / "samples" / "step_000003.png").is_file()

@@ -52,5 +52,5 @@ def test_resume_refuses_changed_settings_but_accepts_more_steps(tmp_path, capsys
     assert "already holds a run" in capsys.readouterr().err
     assert main(["train", "--resume", str(run), "--steps", "9"]) == 0
     card = load_checkpoint(run / "model.safetensors").card
-    assert card["steps"] == 9 and card["recipe"].endswith("--steps 9")
+    assert card.steps == 9 and card.provenance["recipe"].endswith("--steps 9")
     assert [e["resumed_from_step"] for e in events_of(run, "start")] == [None, 6]

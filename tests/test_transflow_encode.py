@@ -2,10 +2,14 @@
 
 from __future__ import annotations
 
+import dataclasses
+
 import numpy as np
 import pytest
 import torch
 
+from flowstudio.card import ModelCard
+from flowstudio.layout import LatentLayout
 from flowstudio.models import build_model
 from flowstudio.transflow import (
     BpdReference,
@@ -98,14 +102,17 @@ def test_typicality_rule_on_synthetic_latents():
 
 
 def test_card_rule_on_synthetic_bpd():
-    ref = BpdReference.from_card({"test_bits_per_dim": 3.0, "test_bits_per_dim_std": 0.25})
+    card = ModelCard(family="glow", image_shape=(1, 4, 4), n_bits=8, latent=LatentLayout.of([("z", (16,))]),
+                     test_bits_per_dim=3.0, test_bits_per_dim_std=0.25)
+    ref = BpdReference.from_card(card)
     assert ref == BpdReference(3.0, 0.25)
+    assert BpdReference.from_card(dataclasses.replace(card, likelihood="none")) is None  # no exact likelihood
     eps = torch.zeros(3, 16)  # atypical latents: ignored when the card's range is known
     checks = check_latents(eps, torch.tensor([2.0, 3.9, 4.1]), reference=ref)
     assert [c.unlikely for c in checks] == [False, False, True]
     assert "4.100 > 4.000" in checks[2].reason
     assert [c.unlikely for c in check_latents(eps, torch.tensor([3.5]), reference=ref, k=1.0)] == [True]
-    assert BpdReference.from_card({"test_bits_per_dim": 3.0}) is None
+    assert BpdReference.from_card(dataclasses.replace(card, test_bits_per_dim_std=None)) is None
 
 
 def test_check_evidence_smoke(model, images):

@@ -37,6 +37,6 @@ def run(args: argparse.Namespace) -> int:
                                     channels=args.channels, n_bits=args.n_bits, peer=args.peer)
     save_checkpoint(model, args.out, card)
     c, h, w = model.image_shape
-    print(f"wrote {args.out}: Glow from {card.get('peer', args.peer)}, {c}x{h}x{w}, n_bits {model.n_bits}, "
+    print(f"wrote {args.out}: Glow from {card.provenance.get('peer', args.peer)}, {c}x{h}x{w}, n_bits {model.n_bits}, "
           f"{sum(p.numel() for p in model.parameters()):,} parameters")
     return 0

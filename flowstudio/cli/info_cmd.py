@@ -22,7 +22,7 @@ def run(args: argparse.Namespace) -> int:
     model = loaded.model
     info = {"file": str(loaded.path), "id": loaded.model_id, "sha256": loaded.sha256,
             "latent_dim": model.latent_dim,
-            "parameters": sum(p.numel() for p in model.parameters()), **loaded.card}
+            "parameters": sum(p.numel() for p in model.parameters()), **loaded.card.to_json()}
     if args.json:
         print(json.dumps(info, indent=2, sort_keys=True))
         return 0

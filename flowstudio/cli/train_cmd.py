@@ -1,4 +1,4 @@
-"""``flowstudio train``: train a NICE, RealNVP or Glow on a data set, in a resumable run folder.
+"""``flowstudio train``: train a model of any registered family on a data set, in a resumable run folder.
 
 This module turns options into a :class:`~flowstudio.training.engine.TrainJob`,
 prepares the run folder, and renders the engine's events: one JSON object per
@@ -26,13 +26,13 @@ from flowstudio import __version__
 from flowstudio.checkpoint import atomic_write_bytes
 from flowstudio.cli.common import USER_ERRORS, CliError, check_output
 from flowstudio.devices import CHOICES, resolve_device
-from flowstudio.models import FAMILIES
+from flowstudio.models import config_from_json
+from flowstudio.registry import DEFAULT_FAMILY, FAMILIES, PRESET_NAMES, Preset, get_family
 from flowstudio.training.control import Control, cancel_on_signals, listen
 from flowstudio.training.datasets import BUILTIN, DEFAULT_PORTRAITS, FOLDER_SIDE, load_training_data
 from flowstudio.training.distributed import Cluster, from_environment
 from flowstudio.training.engine import TrainJob, amp_enabled, train
 from flowstudio.training.events import describe, make_event, to_json_line
-from flowstudio.training.preset_table import PRESET_NAMES, Preset, get_preset
 from flowstudio.training.presets import epoch_seconds, measure_step_seconds, parameter_count, preset_config
 from flowstudio.training.run_dir import RunDir
 from flowstudio.training.settings import LR_DECAYS, TrainSettings
@@ -49,7 +49,7 @@ PROGRESS_EVERY_S = 5.0
 EXIT_FAILED, EXIT_CANCELLED = 1, 130
 
 DESCRIPTION = """\
-Train a normalizing flow (Glow, RealNVP or NICE) by maximum likelihood and
+Train a normalizing flow ({families}) by maximum likelihood and
 save it as a Flow Studio model that every other command can use (-m).
 
 Pick the data (--data), a family (--family) and a size preset (--preset
@@ -68,22 +68,29 @@ Press Ctrl-C to stop cleanly (a checkpoint is written); continue later with
 
 examples:
   flowstudio train --data digits --preset small --estimate
-  flowstudio train --data digits --family glow --steps 2000 -o digits.safetensors
+  flowstudio train --data digits --family {default} --steps 2000 -o digits.safetensors
   flowstudio train --data my_faces/ --image-size 32 --preset medium --arch hidden=96
-  flowstudio train --resume runs/glow-digits
+  flowstudio train --resume runs/{default}-digits
   torchrun --nproc_per_node 4 -m flowstudio train --data fashion-mnist --preset large
+
+families:
+{family_lines}
 """
 
 
 def add_parser(sub: argparse._SubParsersAction) -> None:
     d = TrainSettings()  # the defaults shown in the help are the engine's own
-    p = sub.add_parser("train", help="train a Glow, RealNVP or NICE model on a data set or image folder",
-                       description=DESCRIPTION, formatter_class=argparse.RawDescriptionHelpFormatter)
+    labels = ", ".join(f.label for f in FAMILIES.values())
+    lines = "\n".join(f"  {f.name:<10} {f.label}: {f.summary} ({f.reference})" for f in FAMILIES.values())
+    p = sub.add_parser("train", help=f"train a model ({labels}) on a data set or image folder",
+                       description=DESCRIPTION.format(families=labels, family_lines=lines, default=DEFAULT_FAMILY),
+                       formatter_class=argparse.RawDescriptionHelpFormatter)
     what = p.add_argument_group("what to train")
     what.add_argument("--data", metavar="SOURCE",
                       help=f"{', '.join(BUILTIN)}, or a folder of images (searched recursively; "
                            "unreadable files are skipped with a warning)")
-    what.add_argument("--family", choices=sorted(FAMILIES), default=None, help="flow family (default: glow)")
+    what.add_argument("--family", choices=list(FAMILIES), default=None,
+                      help=f"model family, listed below (default: {DEFAULT_FAMILY})")
     what.add_argument("--preset", choices=PRESET_NAMES, default=None,
                       help="model size, with a batch size, learning rate and number of steps that suit it: "
                            "small trains in minutes, large gives the best models (default: small)")
@@ -211,8 +218,11 @@ def _new_job(args: argparse.Namespace) -> tuple[TrainJob, dict[str, Any]]:
     source = {"source": args.data, "image_size": args.image_size, "channels": args.channels,
               "max_images": args.max_images, "seed": seed}  # load_training_data's arguments, kept in run.json
     data = load_training_data(**source)
-    family, preset_name = _pick(args.family, "glow"), _pick(args.preset, "small")
-    preset = get_preset(family, preset_name)
+    family, preset_name = _pick(args.family, DEFAULT_FAMILY), _pick(args.preset, "small")
+    entry = get_family(family)
+    if data.kind not in entry.data_kinds:
+        raise CliError(f"{entry.label} learns from {' or '.join(entry.data_kinds)}, and {args.data} holds {data.kind}")
+    preset = entry.preset(preset_name)
     overrides = parse_arch(args.arch)
     if args.n_bits is not None:
         overrides["n_bits"] = args.n_bits
@@ -280,7 +290,7 @@ def _resumed_job(args: argparse.Namespace) -> tuple[TrainJob, dict[str, Any]]:
     if data.digest() != info["data"]["digest"]:
         data.warnings.append(f"the data differs from when the run started ({source['source']} changed): "
                              "training continues, but not as an exact continuation")
-    job = TrainJob(info["config"], data, settings, info.get("preset"), info["name"], recipe)
+    job = TrainJob(config_from_json(info["config"]), data, settings, info.get("preset"), info["name"], recipe)
     return job, source
 
 
@@ -291,7 +301,7 @@ def _write_run_info(run_dir: RunDir, job: TrainJob, source: dict[str, Any], devi
         "format": 1, "name": job.name, "recipe": job.recipe, "flowstudio_version": __version__,
         "torch_version": torch.__version__, "written": datetime.datetime.now().astimezone().isoformat(),
         "device": str(device), "world_size": cluster.world_size, "preset": job.preset,
-        "config": job.config, "settings": job.settings.to_json(),
+        "config": job.config.to_json(), "settings": job.settings.to_json(),
         "data": {"source": source, "description": data.description, "licence": data.licence,
                  "image_shape": data.image_shape, "n_train": len(data.train), "n_test": len(data.test),
                  "digest": data.digest()}})
@@ -360,8 +370,9 @@ def _print_estimates(args: argparse.Namespace, job: TrainJob) -> None:
     """Measured time per epoch of each preset of the family (and of the job, if options changed it)."""
     device = resolve_device(args.device)
     amp = amp_enabled(job.settings.amp, device)
-    family, shape, n = job.config["family"], job.data.image_shape, len(job.data.train)
-    rows = [(name, preset_config(family, name, shape, {}), get_preset(family, name).batch_size)
+    family, shape, n = job.config.family, job.data.image_shape, len(job.data.train)
+    entry = get_family(family)
+    rows = [(name, preset_config(family, name, shape, {}), entry.preset(name).batch_size)
             for name in PRESET_NAMES]
     customised = bool(args.arch or args.n_bits is not None or args.batch_size is not None)
     if customised:
@@ -373,7 +384,7 @@ def _print_estimates(args: argparse.Namespace, job: TrainJob) -> None:
     for name, config, batch in rows:
         step_s = measure_step_seconds(config, batch, device, amp)
         epoch_s = epoch_seconds(step_s, n, batch)
-        arch = {k: v for k, v in config.items() if k not in ("family", "image_shape", "seed")}
+        arch = {k: v for k, v in config.to_json().items() if k not in ("family", "image_shape", "seed")}
         params = parameter_count(config)
         if args.json:
             print(to_json_line(make_event("estimate", preset=name, family=family, arch=arch,

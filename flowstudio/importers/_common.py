@@ -30,6 +30,7 @@ from typing import Any
 import torch
 
 from flowstudio.importers.errors import PeerImportError
+from flowstudio.models.glow import GlowConfig
 
 F64 = torch.float64
 
@@ -161,10 +162,10 @@ class GlowStateWriter:
 
 
 def glow_config(channels: int, height: int, width: int, levels: int, steps: int, hidden: int, affine: bool,
-                pad_value: float, n_bits: int, pixel_offset: float) -> dict[str, Any]:
-    return {"family": "glow", "image_shape": [channels, height, width], "levels": levels, "steps": steps,
-            "hidden": hidden, "coupling": "affine" if affine else "additive", "pad_value": pad_value,
-            "n_bits": n_bits, "pixel_offset": pixel_offset}
+                pad_value: float, n_bits: int, pixel_offset: float) -> GlowConfig:
+    return GlowConfig(image_shape=(channels, height, width), levels=levels, steps=steps, hidden=hidden,
+                      coupling="affine" if affine else "additive", pad_value=pad_value, n_bits=n_bits,
+                      pixel_offset=pixel_offset)
 
 
 def resolve_image_size(image_size: Any) -> tuple[int, int] | None:

@@ -27,6 +27,7 @@ import torch
 from PIL import Image
 
 from flowstudio.data import load_digits, load_fashion_mnist, load_images
+from flowstudio.errors import UserInputError
 
 MIN_IMAGES = 20
 """Fewer usable images than this cannot train anything (and leave no held-out set)."""
@@ -40,7 +41,7 @@ LISTED_PROBLEMS = 10
 _GREY_MODES = frozenset({"1", "L", "LA", "La", "I", "I;16", "I;16L", "I;16B", "I;16N", "F"})
 
 
-class DataError(ValueError):
+class DataError(UserInputError):
     """The data cannot be used for training; the message says why."""
 
 
@@ -53,6 +54,8 @@ class TrainData:
     description: str
     licence: str
     warnings: list[str] = field(default_factory=list)
+    kind: str = "images"
+    """What the samples are, as the registry's ``data_kinds`` name it."""
 
     @property
     def image_shape(self) -> list[int]:

@@ -42,7 +42,7 @@ import torch
 
 from flowstudio.checkpoint import default_card, save_checkpoint
 from flowstudio.imaging import make_grid, save_png
-from flowstudio.models import build_model
+from flowstudio.models import ImageFlowConfig, build_model
 from flowstudio.training.control import Cancelled, Control
 from flowstudio.training.datasets import TrainData
 from flowstudio.training.distributed import Cluster
@@ -65,7 +65,7 @@ _ORDER, _NOISE, _INIT = 1, 2, 3
 class TrainJob:
     """What to train: the model config, the data, the settings, and facts for the model card."""
 
-    config: dict[str, Any]
+    config: ImageFlowConfig
     data: TrainData
     settings: TrainSettings
     preset: str | None = None
@@ -217,7 +217,7 @@ class _Session:
             shard = max(1, s.batch_size // self.cluster.world_size)
             step_s = measure_step_seconds(self.job.config, shard, self.device, self.amp)
             estimate = round(epoch_seconds(step_s, len(data.train), s.batch_size), 3)
-        return {"settings": s.to_json(), "config": self.model.config, "preset": self.job.preset,
+        return {"settings": s.to_json(), "config": self.model.config.to_json(), "preset": self.job.preset,
                 "data": data.description, "n_train": len(data.train), "n_test": len(data.test),
                 "device": str(self.device), "amp": self.amp, "world_size": self.cluster.world_size,
                 "parameters": sum(p.numel() for p in self.params), "estimated_epoch_s": estimate,

@@ -21,39 +21,32 @@ from typing import Any
 
 import torch
 
-from flowstudio.models import build_model
-from flowstudio.training.preset_table import get_preset
+from flowstudio.models import ImageFlowConfig, build_model
+from flowstudio.registry import get_family
 from flowstudio.training.objective import training_bits_per_dim
 
 FAST_STEP_S = 1.0
 """A measured step (scaled to the full batch) under this is re-measured at the full batch."""
 
 
-def preset_config(family: str, name: str, image_shape: list[int], overrides: dict[str, Any]) -> dict[str, Any]:
-    """The model config of a preset for images of ``image_shape``, with ``overrides`` applied last."""
-    arch = dict(get_preset(family, name).arch)
-    _, h, w = image_shape
-    halvings = _halvings(h, w)
-    if "levels" in arch:
-        arch["levels"] = max(1, min(arch["levels"], halvings))
-    if "scales" in arch:
-        arch["scales"] = max(1, min(arch["scales"], halvings + 1))
-    return {"family": family, "image_shape": list(image_shape), **arch, **overrides}
+def preset_config(family: str, name: str, image_shape: list[int], overrides: dict[str, Any]) -> ImageFlowConfig:
+    """The typed config of a preset for images of ``image_shape``, with ``overrides`` applied last.
+
+    The family's config fits the preset to the image size (multi-scale depth
+    is capped to what the sides allow); overrides are validated like any
+    config (:class:`~flowstudio.errors.ConfigError` names a bad setting).
+    """
+    entry = get_family(family)
+    config_type = entry.config_class()
+    arch = config_type.fit_arch(dict(entry.preset(name).arch), tuple(image_shape))
+    return config_type.from_json({"family": family, "image_shape": list(image_shape), **arch, **overrides})
 
 
-def _halvings(h: int, w: int) -> int:
-    """How many times both sides can be halved exactly."""
-    k = 0
-    while h % 2 == 0 and w % 2 == 0 and h > 1 and w > 1:
-        h, w, k = h // 2, w // 2, k + 1
-    return k
-
-
-def parameter_count(config: dict[str, Any]) -> int:
+def parameter_count(config: ImageFlowConfig) -> int:
     return sum(p.numel() for p in build_model(config).parameters())
 
 
-def measure_step_seconds(config: dict[str, Any], batch_size: int, device: torch.device, amp: bool = False,
+def measure_step_seconds(config: ImageFlowConfig, batch_size: int, device: torch.device, amp: bool = False,
                          repeats: int = 2) -> float:
     """Seconds per optimisation step of ``config`` at ``batch_size`` on ``device`` (measured).
 

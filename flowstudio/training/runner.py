@@ -40,6 +40,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from flowstudio.registry import DEFAULT_FAMILY
 from flowstudio.training.events import FINAL_KINDS, make_event
 
 EventCallback = Callable[[dict[str, Any]], None]
@@ -58,7 +59,7 @@ class TrainRequest:
     """The common ``flowstudio train`` options as fields; anything else goes in ``extra``."""
 
     data: str
-    family: str = "glow"
+    family: str = DEFAULT_FAMILY
     preset: str = "small"
     arch: dict[str, Any] = field(default_factory=dict)
     steps: int | None = None

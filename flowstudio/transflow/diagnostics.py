@@ -31,12 +31,11 @@ over a set of at least ``SET_MIN_SIZE`` images.
 from __future__ import annotations
 
 import math
-from collections.abc import Mapping
 from dataclasses import dataclass, replace
-from typing import Any
 
 import torch
 
+from flowstudio.card import ModelCard
 from flowstudio.models.base import ImageFlow
 from flowstudio.transflow.encode import Images, encode_images
 
@@ -54,10 +53,12 @@ class BpdReference:
     std: float
 
     @classmethod
-    def from_card(cls, card: Mapping[str, Any]) -> BpdReference | None:
-        """From a model card's ``test_bits_per_dim`` and ``test_bits_per_dim_std``; ``None`` if either is missing."""
-        mean, std = card.get("test_bits_per_dim"), card.get("test_bits_per_dim_std")
-        return None if mean is None or std is None else cls(float(mean), float(std))
+    def from_card(cls, card: ModelCard) -> BpdReference | None:
+        """From a model card's test bits/dim mean and std; ``None`` if either is missing or the likelihood is not exact."""
+        mean, std = card.test_bits_per_dim, card.test_bits_per_dim_std
+        if not card.has_exact_likelihood or mean is None or std is None:
+            return None
+        return cls(mean, std)
 
 
 @dataclass(frozen=True)

@@ -101,7 +101,7 @@ class ModelPanel(QWidget):
             self._show_devices()
 
     def show_model(self, info: Any) -> None:
-        self.name.setText(info.card.get("name") or Path(info.path).stem)
+        self.name.setText(info.card.name or Path(info.path).stem)
         self.state.setText(Path(info.path).name)
         while self.card_form.rowCount():
             self.card_form.removeRow(0)

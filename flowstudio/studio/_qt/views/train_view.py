@@ -33,19 +33,19 @@ from flowstudio.studio._qt.views.preset_times import PresetTimes
 from flowstudio.studio.eta import format_duration, rough_duration
 from flowstudio.studio.paths import runs_dir
 from flowstudio.studio.runs import DATASETS, list_runs, new_run_dir, read_run
-from flowstudio.training.preset_table import get_preset
+from flowstudio.registry import families_for, get_family
 from flowstudio.training.runner import TrainRequest
 
-FAMILIES = (("glow", "Glow"), ("realnvp", "RealNVP"), ("nice", "NICE"))
 PRESETS = (("small", "Small"), ("medium", "Medium"), ("large", "Large: best quality"))
 FOLDER = "folder"
-FAMILY_TIP = "Glow is the best for images; RealNVP and NICE are older, simpler flows"
+DATA_KIND = "images"
+"""What the Train panel's data choices hold (the built-in sets and folders are all images)."""
 PRESET_TIP = "Model size: small trains in minutes on a CPU, large gives the best models but needs a GPU or hours"
 
 
 def preset_text(family: str, preset: str) -> str:
     """``"levels 2 · steps 4 · hidden 64 — batch 64, 2,000 steps"``: a preset's architecture in one line."""
-    p = get_preset(family, preset)
+    p = get_family(family).preset(preset)
     arch = " · ".join(f"{k} {v}" for k, v in p.arch.items())
     return f"{arch} — batch {p.batch_size}, {p.steps:,} steps"
 
@@ -70,9 +70,11 @@ class TrainView(QWidget):
             self.data.addItem(label, key)
         self.data.addItem("A folder of images…", FOLDER)
         self.data.activated.connect(self._data_chosen)
-        self.family = QComboBox(toolTip=FAMILY_TIP)
-        for key, label in FAMILIES:
-            self.family.addItem(label, key)
+        self.family = QComboBox(toolTip="The kind of flow to train (each item's tooltip says what it is)")
+        for entry in families_for(DATA_KIND):
+            self.family.addItem(entry.label, entry.name)
+            self.family.setItemData(self.family.count() - 1, f"{entry.summary} ({entry.reference})",
+                                    Qt.ItemDataRole.ToolTipRole)
         self.preset = QComboBox(toolTip=PRESET_TIP)
         for key, label in PRESETS:
             self.preset.addItem(label, key)
@@ -199,7 +201,7 @@ class TrainView(QWidget):
     def _preset_changed(self) -> None:
         family, preset = self.family.currentData(), self.preset.currentData()
         self.arch.setText(preset_text(family, preset))
-        self.steps.setValue(get_preset(family, preset).steps)
+        self.steps.setValue(get_family(family).preset(preset).steps)
 
     # -- measured time ------------------------------------------------------------------
     def showEvent(self, event) -> None:  # noqa: N802
@@ -228,7 +230,7 @@ class TrainView(QWidget):
         times = self.times.step_s.get(key, {})
         for i, (preset, label) in enumerate(PRESETS):
             step_s = times.get(preset)
-            steps = get_preset(self.family.currentData(), preset).steps
+            steps = get_family(self.family.currentData()).preset(preset).steps
             self.preset.setItemText(i, f"{label.split(':')[0]} · {rough_duration(step_s * steps)}" if step_s
                                     else label)
         step_s = times.get(self.preset.currentData())
