@@ -19,7 +19,11 @@ from PySide6.QtCore import QObject, Signal
 
 from flowstudio.training.runner import TrainingRunner, TrainRequest
 
-CANCEL_WAIT_S = 2.0
+CANCEL_WAIT_S = 30.0
+"""Cancel: how long the child may take to finish its step and write its checkpoint before it is terminated
+(a large model's step on a busy CPU takes seconds; the wait runs on a thread, the window never waits)."""
+QUIT_WAIT_S = 2.0
+"""Quitting with a run going (the user agreed to stop it): the window waits this long at most."""
 
 
 class TrainingHost(QObject):
@@ -79,7 +83,7 @@ class TrainingHost(QObject):
         runner = self.runner
         if runner is not None:
             runner.on_event = None  # no more signals from its threads: this object is about to be deleted
-            runner.cancel(CANCEL_WAIT_S)
+            runner.cancel(QUIT_WAIT_S)
             self.runner = None
 
     def _on_event(self, event: dict[str, Any]) -> None:
