@@ -63,10 +63,6 @@ class ModelCard:
     def has_exact_likelihood(self) -> bool:
         return self.likelihood == "exact"
 
-    def replace_facts(self, **facts: Any) -> ModelCard:
-        """A copy with some top-level facts changed (``name``, ``licence``, ``test_bits_per_dim``, ...)."""
-        return ModelCard.from_json({**self.to_json(), **_nest(facts)}, self.latent)
-
     # -- JSON ------------------------------------------------------------------------------------------
     def to_json(self) -> dict[str, Any]:
         return {
@@ -133,22 +129,6 @@ class ModelCard:
               "steps": data.get("steps", 0), "licence": data.get("licence"),
               "provenance": {k: v for k, v in data.items() if k not in V1_FIELDS}}
         return cls.from_json(v2)
-
-
-_NESTED = {"training_data": ("data", "description"), "test_bits_per_dim": ("likelihood", "test_bits_per_dim"),
-           "test_bits_per_dim_std": ("likelihood", "test_bits_per_dim_std")}
-
-
-def _nest(facts: dict[str, Any]) -> dict[str, Any]:
-    """Top-level fact names (as version 1 spelled them) placed where version 2 keeps them."""
-    out: dict[str, Any] = {}
-    for key, value in facts.items():
-        if key in _NESTED:
-            outer, inner = _NESTED[key]
-            out.setdefault(outer, {})[inner] = value
-        else:
-            out[key] = value
-    return out
 
 
 def _obj(data: dict[str, Any], key: str) -> dict[str, Any]:
