@@ -26,6 +26,7 @@ mid-write leaves any previous checkpoint at that path intact.
 
 from __future__ import annotations
 
+import functools
 import hashlib
 import json
 import os
@@ -40,6 +41,7 @@ from safetensors.torch import load_file, save
 
 from flowstudio.card import CardError, ModelCard
 from flowstudio.errors import ConfigError, FlowStudioError
+from flowstudio.layout import LatentLayout
 from flowstudio.models import ImageFlow, build_model, config_from_json
 from flowstudio.registry import get_family
 
@@ -189,9 +191,13 @@ MIGRATIONS = {1: _upgrade_v1_state}
 def load_checkpoint(path: str | os.PathLike, device: str | torch.device = "cpu") -> LoadedModel:
     """Load a Flow Studio checkpoint (any format this version reads) into an eval-mode model on ``device``.
 
-    The config is validated (types and bounds) before the model is built, and
-    the card before the tensors are read; a file of format 1 is upgraded in
-    memory (the file itself is not changed).
+    Everything in the header is checked before memory is spent on the model:
+    the config against its bounds, then a skeleton of the model is built on
+    PyTorch's ``meta`` device (shapes only, no storage) and the card and the
+    stored tensors' names, shapes and dtypes are checked against it.  Only
+    then is the model built and are the tensors read, so a damaged or hostile
+    header is a :class:`CheckpointError`, never a huge allocation.  A file of
+    format 1 is upgraded in memory (the file itself is not changed).
     """
     path = Path(path)
     meta = _header_metadata(path)
@@ -201,14 +207,19 @@ def load_checkpoint(path: str | os.PathLike, device: str | torch.device = "cpu")
         config = config_from_json(config_json)
     except ConfigError as exc:
         raise CheckpointError(f"{path.name}: invalid model config ({exc})") from None
-    model = build_model(config)
+    layout, expected = _skeleton(config)
     try:
-        card = ModelCard.from_json(card_json, model.layout)
+        card = ModelCard.from_json(card_json, layout)
     except CardError as exc:
         raise CheckpointError(f"{path.name}: damaged model card ({exc})") from None
-    if card.latent != model.layout or card.family != config.family:
+    if card.latent != layout or card.family != config.family:
         raise CheckpointError(f"{path.name}: the card describes a different model than the config "
                               f"(family {card.family!r}, latent {card.latent.names})")
+    stored = _stored_tensor_specs(path)
+    for old in range(version, FORMAT_VERSION):
+        stored = MIGRATIONS[old](config, stored)
+    _check_tensor_specs(path, stored, expected)
+    model = build_model(config)
     try:
         tensors = load_file(str(path))
     except (SafetensorError, OSError) as exc:
@@ -216,13 +227,50 @@ def load_checkpoint(path: str | os.PathLike, device: str | torch.device = "cpu")
     state = {k: v for k, v in tensors.items() if not k.startswith("extra/")}
     for old in range(version, FORMAT_VERSION):
         state = MIGRATIONS[old](config, state)
-    try:
-        model.load_state_dict(state, strict=True)
-    except RuntimeError as exc:
-        raise CheckpointError(f"{path.name}: weights do not match the stored architecture "
-                              f"({_first_line(exc)})") from None
+    model.load_state_dict(state, strict=True)
     model.to(device).eval()
     return LoadedModel(model=model, card=card, path=path, sha256=file_sha256(path))
+
+
+@functools.lru_cache(maxsize=16)
+def _skeleton(config: Any) -> tuple[LatentLayout, dict[str, tuple[tuple[int, ...], str]]]:
+    """The latent layout and ``name -> (shape, dtype)`` of the tensors a config's model has.
+
+    Built on PyTorch's ``meta`` device, which allocates no storage, so a
+    header asking for an enormous model costs nothing (cached: the studio
+    and the tests open the same models again and again).
+    """
+    with torch.device("meta"):
+        skeleton = build_model(config)
+    return skeleton.layout, {k: (tuple(v.shape), _DTYPES.get(v.dtype, str(v.dtype)))
+                             for k, v in skeleton.state_dict().items()}
+
+
+_DTYPES = {torch.float32: "F32", torch.float64: "F64", torch.float16: "F16", torch.bfloat16: "BF16",
+           torch.uint8: "U8", torch.int64: "I64"}
+
+
+def _stored_tensor_specs(path: Path) -> dict[str, tuple[tuple[int, ...], str]]:
+    """``name -> (shape, dtype)`` of the model tensors, from the safetensors header alone."""
+    try:
+        with safe_open(str(path), framework="pt") as fh:
+            return {k: (tuple(fh.get_slice(k).get_shape()), fh.get_slice(k).get_dtype())
+                    for k in fh.keys() if not k.startswith("extra/")}
+    except (SafetensorError, OSError, ValueError) as exc:
+        raise CheckpointError(f"{path.name}: cannot read the tensor index ({_first_line(exc)})") from None
+
+
+def _check_tensor_specs(path: Path, stored: dict[str, tuple[tuple[int, ...], str]],
+                        expected: dict[str, tuple[tuple[int, ...], str]]) -> None:
+    """The stored tensors are exactly the model's: same names, shapes and dtypes."""
+    problems = [f"{key} is {stored[key][1]} {list(stored[key][0])} in the file, the config needs {dtype} {list(shape)}"
+                for key, (shape, dtype) in expected.items() if key in stored and stored[key] != (shape, dtype)]
+    problems += [f"missing {k}" for k in expected if k not in stored]
+    problems += [f"unexpected {k}" for k in stored if k not in expected]
+    if problems:
+        more = f" and {len(problems) - 3} more" if len(problems) > 3 else ""
+        raise CheckpointError(f"{path.name}: weights do not match the stored architecture "
+                              f"({'; '.join(problems[:3])}{more})")
 
 
 def load_extra_tensors(path: str | os.PathLike) -> dict[str, torch.Tensor]:

@@ -142,3 +142,27 @@ def test_a_newer_format_or_a_damaged_card_is_refused_with_a_clear_message(tmp_pa
     _rewrite(path, **{"flowstudio.card": json.dumps(good), "flowstudio.config": json.dumps({"family": "glow"})})
     with pytest.raises(CheckpointError, match="invalid model config .*image_shape"):
         load_checkpoint(path)
+
+
+def test_a_header_asking_for_another_model_is_refused_before_the_model_is_built(tmp_path, monkeypatch):
+    """A hostile config (in bounds, but far larger than the tensors) never gets a real model built."""
+    import flowstudio.checkpoint as checkpoint
+
+    model = build_model(TINY_CONFIGS["glow-affine-gray"])
+    path = save_checkpoint(model, tmp_path / "m.safetensors")
+    built = []  # the device each build_model call made its tensors on
+    monkeypatch.setattr(checkpoint, "build_model",
+                        lambda config: built.append(torch.empty(0).device.type) or build_model(config))
+    huge = {**model.config.to_json(), "hidden": 2048}
+    _rewrite(path, **{"flowstudio.config": json.dumps(huge)})
+    with pytest.raises(CheckpointError, match=r"weights do not match .*config needs F32 \[2048, 2, 3, 3\]"):
+        load_checkpoint(path)
+    assert built == ["meta"]  # only the storage-free skeleton
+    from safetensors.torch import load_file, save_file as raw_save
+
+    double = {k: v.double() if v.is_floating_point() else v for k, v in load_file(str(path)).items()}
+    raw_save(double, str(path), metadata={"flowstudio.format": "2",
+                                          "flowstudio.config": json.dumps(model.config.to_json()),
+                                          "flowstudio.card": json.dumps(default_card(model).to_json())})
+    with pytest.raises(CheckpointError, match="is F64 .* in the file, the config needs F32"):
+        load_checkpoint(path)
