@@ -32,7 +32,8 @@ def test_round_trip_preserves_function_card_and_actnorm_state(tmp_path):
     assert loaded.model_id.startswith("m@") and len(loaded.sha256) == 64
     config, card2 = read_metadata(path)
     assert config == model.config.to_json() and card2 == loaded.card.to_json()
-    assert card2["card_version"] == 2 and card2["latent"] == [{"name": "level0", "shape": [2, 4, 4]}, {"name": "top", "shape": [8, 2, 2]}]
+    assert card2["card_version"] == 2
+    assert card2["latent"] == [{"name": "level0", "shape": [2, 4, 4]}, {"name": "top", "shape": [8, 2, 2]}]
 
 
 def test_loading_never_unpickles_and_refuses_other_files(tmp_path):

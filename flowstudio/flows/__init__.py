@@ -35,6 +35,6 @@ from flowstudio.flows.squeeze import Squeeze, squeeze2d, unsqueeze2d
 from flowstudio.flows.transform import Chain, Transform
 
 __all__ = ["ActNorm", "AdditiveRule", "BinaryMask", "Chain", "ChannelHalves", "ClassConditionalPrior", "Coupling",
-           "ExpAffineRule", "Interleaved", "InvConv1x1", "LearnedSplitPrior", "Level", "decode_levels", "encode_levels", "levels_layout",
-           "SigmoidAffineRule", "Squeeze", "StandardNormalPrior", "Transform", "channel_mask", "checkerboard",
-           "squeeze2d", "standard_normal_logp", "unsqueeze2d"]
+           "ExpAffineRule", "Interleaved", "InvConv1x1", "LearnedSplitPrior", "Level", "SigmoidAffineRule", "Squeeze",
+           "StandardNormalPrior", "Transform", "channel_mask", "checkerboard", "decode_levels", "encode_levels",
+           "levels_layout", "squeeze2d", "standard_normal_logp", "unsqueeze2d"]
