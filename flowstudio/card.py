@@ -27,6 +27,7 @@ from typing import Any
 
 from flowstudio.errors import FlowStudioError
 from flowstudio.layout import LatentLayout
+from flowstudio.registry import FAMILIES
 
 CARD_VERSION = 2
 LIKELIHOOD_KINDS = ("exact", "none")
@@ -62,6 +63,28 @@ class ModelCard:
     @property
     def has_exact_likelihood(self) -> bool:
         return self.likelihood == "exact"
+
+    def rows(self) -> list[tuple[str, str]]:
+        """``(label, text)`` rows a person reads: ``flowstudio info`` and the studio's Model panel show these."""
+        family = FAMILIES.get(self.family)
+        c, h, w = self.image_shape
+        if not self.has_exact_likelihood:
+            score = "none (this kind of model has no exact image likelihood)"
+        elif self.test_bits_per_dim is None:
+            score = "unknown"
+        else:
+            std = self.test_bits_per_dim_std
+            score = f"{self.test_bits_per_dim:.3f}" + (f" ± {std:.3f}" if std else "")
+        latent = " · ".join(f"{p.name} {'×'.join(map(str, p.shape))}" for p in self.latent.parts)
+        rows = [("Family", family.label if family else self.family),
+                ("Images", f"{w} × {h}, {'greyscale' if c == 1 else 'colour'}, {self.n_bits}-bit"),
+                ("Latent", latent),
+                ("Test bits/dim", score),
+                ("Trained on", self.training_data or "unknown"),
+                ("Licence", self.licence or "unknown")]
+        if self.labels:
+            rows.insert(2, ("Labels", ", ".join(self.labels)))
+        return rows
 
     # -- JSON ------------------------------------------------------------------------------------------
     def to_json(self) -> dict[str, Any]:

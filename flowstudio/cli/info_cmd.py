@@ -26,8 +26,11 @@ def run(args: argparse.Namespace) -> int:
     if args.json:
         print(json.dumps(info, indent=2, sort_keys=True))
         return 0
-    for key, value in info.items():
-        if isinstance(value, dict):
-            value = ", ".join(f"{k}={v}" for k, v in value.items())
-        print(f"{key:>18}: {value}")
+    card = loaded.card
+    rows = [("File", str(loaded.path)), ("Identifier", loaded.model_id), *card.rows(),
+            ("Architecture", ", ".join(f"{k}={v}" for k, v in card.architecture.items())),
+            ("Steps", f"{card.steps:,}"), ("Parameters", f"{info['parameters']:,}"),
+            *((key.replace("_", " ").capitalize(), str(value)) for key, value in card.provenance.items())]
+    for label, text in rows:
+        print(f"{label:>14}: {text}")
     return 0
