@@ -116,7 +116,7 @@ def in_app(repeats: int) -> None:
         state = {"rendered": False}
 
         def rendered(result, lam=lam) -> None:
-            state["rendered"] = result.request.params.lam == lam
+            state["rendered"] = result.request.params.likelihood.lam == lam
 
         def painted() -> None:
             if state["rendered"]:

@@ -19,9 +19,11 @@ from collections.abc import Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
+from flowstudio.likelihood import RECORD_KEY, LikelihoodSpec
+
 if TYPE_CHECKING:
     from flowstudio.checkpoint import LoadedModel
-    from flowstudio.transflow import LikelihoodSpec, Posterior
+    from flowstudio.transflow import Posterior
 
 
 def model_record(loaded: LoadedModel) -> dict[str, Any]:
@@ -30,12 +32,17 @@ def model_record(loaded: LoadedModel) -> dict[str, Any]:
 
 
 def likelihood_record(spec: LikelihoodSpec, post: Posterior | None = None) -> dict[str, Any]:
-    """The likelihood rule of a result; with its posterior, also ``m`` and the absolute lambda used."""
-    out: dict[str, Any] = {"lambda": spec.lam, "lambda_relative": spec.relative, "covariance": spec.covariance}
-    if spec.covariance == "diagonal":
-        out["floor"] = spec.floor
+    """The likelihood rule of a result, ``{"likelihood": spec.to_record()}``.
+
+    With its posterior, also ``m`` (the number of evidence images) and
+    ``lam_abs``, the absolute lambda the posterior used (computed from the
+    spec; a reader restores the spec, never this value).  Records written
+    before the ``likelihood`` key existed are read by
+    :func:`flowstudio.likelihood.read_png_likelihood`.
+    """
+    out: dict[str, Any] = {RECORD_KEY: spec.to_record()}
     if post is not None:
-        out.update(m=post.m, lambda_abs=post.lam_abs)
+        out.update(m=post.m, lam_abs=post.lam_abs)
     return out
 
 

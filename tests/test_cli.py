@@ -57,7 +57,8 @@ def test_sample_writes_grid_with_parameters_and_cells_reproduce(digits_model, di
             "-o", str(out), "--cells", str(tmp_path / "cells")]
     assert main(args) == 0
     params = read_png_params(out)
-    assert params["seeds"] == [7, 8, 9, 10] and params["lambda"] == 0.3 and params["m"] == 6
+    assert params["seeds"] == [7, 8, 9, 10] and params["m"] == 6
+    assert params["likelihood"] == {"lam": 0.3, "relative": True, "covariance": "isotropic", "floor": 0.01}
     assert params["kind"] == "posterior_samples" and len(params["evidence"]) == 6
     assert params["model_sha256"] == load_checkpoint(digits_model).sha256
     # A cell drawn alone with its seed equals the same cell in the grid run.

@@ -11,7 +11,8 @@ import sys
 from flowstudio.studio.engine import api
 
 GUI_THREAD_MODULES = ("flowstudio.studio.engine.api", "flowstudio.studio.requests", "flowstudio.studio.state",
-                      "flowstudio.studio.recipes", "flowstudio.studio.drops", "flowstudio.loading")
+                      "flowstudio.studio.recipes", "flowstudio.studio.drops", "flowstudio.loading",
+                      "flowstudio.likelihood")
 
 
 def _facades():

@@ -54,8 +54,7 @@ def test_the_strip_renders_changes_with_the_set_and_exports_like_the_cli(qtbot, 
                 str(theirs_png), "--rows", "2", "--direct"]) == 0
     theirs = read_png_params(theirs_png)
     assert set(theirs) <= set(ours)
-    for key in ("lambda", "lambda_relative", "covariance", "temperature", "seeds", "steps", "from_m", "to_m",
-                "model_sha256"):
+    for key in ("likelihood", "temperature", "seeds", "steps", "from_m", "to_m", "model_sha256"):
         assert ours[key] == theirs[key], key
     assert [f["sha256"] for f in ours["from"]] == [f["sha256"] for f in theirs["from"]]
     np.testing.assert_array_equal(np.asarray(Image.open(png)), np.asarray(Image.open(theirs_png)))

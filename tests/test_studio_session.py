@@ -63,7 +63,7 @@ def test_after_a_crash_the_next_start_offers_the_unsaved_work_back(qtbot, studio
         wait_idle(qtbot, window)
         studio = window.studio
         assert [s.name for s in studio.doc.sets] == ["my shoes"] and studio.projects.modified
-        assert studio.doc.params.lam == 0.3 and studio.doc.params.seed == 123
+        assert studio.doc.params.likelihood.lam == 0.3 and studio.doc.params.seed == 123
         assert [i.path for i in studio.doc.current_set.items] == shoes
         assert studio.last_sample.m == 2 and studio.last_sample.seeds[0] == 123  # re-encoded and drawn
         assert [p.name for p in (studio_home / "autosave").glob("*.json")] in ([], [studio.projects.autosave.path.name])
@@ -86,7 +86,8 @@ def test_projects_save_and_open_with_their_sets_and_parameters(qtbot, window, tm
     wait_for_files(qtbot, window)
     assert not studio.projects.modified and window.windowTitle().startswith("shoes and bags.flowstudio.json")
     data = json.loads(project.read_text())
-    assert data["format"] == "flowstudio-project" and data["version"] == 1
+    assert data["format"] == "flowstudio-project" and data["version"] == 2
+    assert data["params"]["likelihood"] == {"lam": 0.7, "relative": True, "covariance": "diagonal", "floor": 0.01}
     assert data["model"]["sha256"] == studio.host.info.sha256
 
     studio.projects.new()
@@ -95,7 +96,7 @@ def test_projects_save_and_open_with_their_sets_and_parameters(qtbot, window, tm
     assert studio.projects.open(project)
     wait_idle(qtbot, window)
     assert [s.name for s in studio.doc.sets] == ["sneakers", "bags"] and studio.doc.current_set.name == "bags"
-    assert studio.doc.params.lam == 0.7 and studio.doc.params.covariance == "diagonal"
+    assert studio.doc.params.likelihood.lam == 0.7 and studio.doc.params.likelihood.covariance == "diagonal"
     assert studio.last_sample.m == 7 and not studio.doc.current_set.items[0].included
 
 
@@ -109,13 +110,13 @@ def test_preferences_and_layout_survive_a_restart_and_reset_to_defaults(qtbot, s
     second = make_window(qtbot)
     try:
         assert second.theme == "light" and second.actions_by_key["theme_light"].isChecked()
-        assert second.studio.doc.params.lam == 0.3 and second.studio.doc.params.temperature == 0.5
+        assert second.studio.doc.params.likelihood.lam == 0.3 and second.studio.doc.params.temperature == 0.5
         assert second.docks["model"].isHidden() and not second.docks["posterior"].isHidden()
         assert second.prefs.recent_models == [str(default_model_path())]
         assert (studio_home / "settings.ini").is_file()
         second.reset_defaults()
         wait_idle(qtbot, second)
-        assert second.theme == "dark" and second.studio.doc.params.lam == 0.5
+        assert second.theme == "dark" and second.studio.doc.params.likelihood.lam == 0.5
         assert not second.docks["model"].isHidden()
         assert second.prefs.recent_models == [str(default_model_path())]  # kept on reset
     finally:
@@ -188,7 +189,7 @@ def test_cancelling_a_model_load_keeps_the_open_model_and_device(qtbot, window, 
     assert window.panels["model"].device.currentData() == "auto"
     studio.edit.change_params(lam=0.3)  # the kept model still draws
     wait_idle(qtbot, window)
-    assert studio.last_sample.request.params.lam == 0.3
+    assert studio.last_sample.request.params.likelihood.lam == 0.3
 
 
 def test_without_a_model_dropped_images_are_kept_and_read_by_the_next_model(qtbot, studio_home, monkeypatch):

@@ -7,6 +7,7 @@ import os
 
 import pytest
 
+from flowstudio.likelihood import LikelihoodSpec
 from flowstudio.studio import autosave
 from flowstudio.studio.drops import plan_drop
 from flowstudio.studio.eta import EtaEstimator, format_duration, rough_duration
@@ -18,7 +19,7 @@ from flowstudio.studio.state import (FORMAT_VERSION, Document, EvidenceItem, Evi
 def sample_document() -> Document:
     a = EvidenceSet("sneakers", [EvidenceItem("/x/a.png", "ab12", bpd=3.1), EvidenceItem("/x/b.png", included=False)])
     b = EvidenceSet("bags", [EvidenceItem("/y/c.png", "cd34", unlikely=True, reason="far out")])
-    return Document(sets=[a, b], current=b.uid, params=PosteriorParams(lam=0.3, covariance="diagonal", seed=7),
+    return Document(sets=[a, b], current=b.uid, params=PosteriorParams(LikelihoodSpec(lam=0.3, covariance="diagonal"), seed=7),
                     model_path="/m/model.safetensors", model_sha256="f" * 64, device="cpu")
 
 
@@ -28,7 +29,31 @@ def test_project_json_round_trip_keeps_sets_params_model_and_current_set(tmp_pat
     assert [s.name for s in back.sets] == ["sneakers", "bags"] and back.current_set.name == "bags"
     assert back.params == doc.params and back.model_path == doc.model_path and back.device == "cpu"
     assert [i.to_dict() for i in back.sets[0].items] == [i.to_dict() for i in doc.sets[0].items]
-    assert json.loads(doc.to_json())["version"] == FORMAT_VERSION
+    saved = json.loads(doc.to_json())
+    assert saved["version"] == FORMAT_VERSION == 2
+    assert saved["params"]["likelihood"] == {"lam": 0.3, "relative": True, "covariance": "diagonal", "floor": 0.01}
+
+
+V1_PROJECT = """{
+  "format": "flowstudio-project", "version": 1, "app_version": "0.1.0",
+  "model": {"path": "/m/model.safetensors", "sha256": null}, "device": "auto",
+  "params": {"lam": 0.3, "absolute": %s, "lam_abs": 6.0, "covariance": "diagonal", "floor": 0.02,
+             "temperature": 0.6, "count": 9, "seed": 42, "seed_locked": true},
+  "sets": [{"name": "shoes", "items": [{"path": "/x/a.png", "sha256": "ab12", "included": true}]}],
+  "current_set": 0
+}"""
+
+
+@pytest.mark.parametrize("absolute, spec", [
+    ("false", LikelihoodSpec(lam=0.3, relative=True, covariance="diagonal", floor=0.02)),
+    ("true", LikelihoodSpec(lam=6.0, relative=False, covariance="diagonal", floor=0.02)),
+])
+def test_a_project_written_by_version_1_still_opens(absolute, spec):
+    doc = Document.from_json(V1_PROJECT % absolute)
+    assert doc.params == PosteriorParams(spec, temperature=0.6, count=9, seed=42, seed_locked=True)
+    assert doc.current_set.name == "shoes" and doc.model_path == "/m/model.safetensors"
+    assert Document.from_json(doc.to_json()).params == doc.params  # and is saved in the new form
+    assert PosteriorParams.from_dict({"absolute": True}).likelihood == LikelihoodSpec(lam=4.0, relative=False)
 
 
 def test_project_relative_paths_resolve_against_the_project_folder(tmp_path):
@@ -43,6 +68,7 @@ def test_project_relative_paths_resolve_against_the_project_folder(tmp_path):
     ('{"format": "something else"}', "not a Flow Studio project"),
     ('{"format": "flowstudio-project", "version": 999}', "newer than this Flow Studio"),
     ('{"format": "flowstudio-project", "version": 1, "params": {"lam": -1}}', "damaged"),
+    ('{"format": "flowstudio-project", "version": 2, "params": {"likelihood": {"relative": "yes"}}}', "damaged"),
 ])
 def test_unreadable_projects_say_why(tmp_path, text, message):
     path = tmp_path / "bad.flowstudio.json"
@@ -54,10 +80,15 @@ def test_unreadable_projects_say_why(tmp_path, text, message):
 def test_params_validate_and_give_cli_seeds():
     p = PosteriorParams(seed=10, count=4)
     assert p.seeds == [10, 11, 12, 13]
-    assert p.likelihood() == {"lam": 0.5, "relative": True, "covariance": "isotropic", "floor": 0.01}
-    assert p.with_changes(absolute=True, lam_abs=2.0).likelihood()["lam"] == 2.0
+    assert p.likelihood == LikelihoodSpec(lam=0.5, relative=True, covariance="isotropic", floor=0.01)
+    assert p.with_changes(lam=2.0, relative=False).likelihood == LikelihoodSpec(lam=2.0, relative=False)
+    changed = p.with_changes(covariance="diagonal", temperature=0.5)
+    assert changed.likelihood.covariance == "diagonal" and changed.temperature == 0.5 and p.likelihood.lam == 0.5
+    assert p.with_changes(likelihood=LikelihoodSpec(lam=3, relative=False)).likelihood.lam == 3.0
     with pytest.raises(ValueError):
         p.with_changes(covariance="full")
+    with pytest.raises(TypeError):
+        p.with_changes(lam_abs=2.0)  # the old second spelling of lambda is gone from the document
 
 
 def test_recipes_read_cli_and_studio_records():
@@ -66,17 +97,33 @@ def test_recipes_read_cli_and_studio_records():
               "evidence": [{"file": "a.png", "sha256": "11", "path": "/x/a.png"}, {"file": "b.png", "sha256": "22"}],
               "evidence_set": "shoes"}
     recipe = recipe_from_record(record)
-    assert recipe.params == {"temperature": 0.7, "absolute": False, "lam": 0.3, "covariance": "diagonal",
+    assert recipe.params == {"temperature": 0.7, "relative": True, "lam": 0.3, "covariance": "diagonal",
                              "floor": 0.02, "seed": 5, "count": 4}
     assert [e.path for e in recipe.evidence] == ["/x/a.png", None] and recipe.set_name == "shoes"
     absolute = recipe_from_record({"kind": "posterior_samples", "lambda": 6.0, "lambda_relative": False,
                                    "seeds": [3]})
-    assert absolute.params == {"absolute": True, "lam_abs": 6.0, "seed": 3}
+    assert absolute.params == {"relative": False, "lam": 6.0, "seed": 3}
     assert recipe_from_record({"kind": "prior_samples", "seeds": [1, 2]}).evidence is None
     with pytest.raises(RecipeError, match="another tool"):
         recipe_from_record({"kind": "posterior_interpolation"})
     with pytest.raises(RecipeError, match="damaged"):
         recipe_from_record({"kind": "posterior_samples", "temperature": "hot"})
+
+
+def test_recipes_read_the_likelihood_record_of_this_version():
+    spec = LikelihoodSpec(lam=6.0, relative=False, covariance="diagonal", floor=0.05)
+    recipe = recipe_from_record({"kind": "posterior_samples", "likelihood": spec.to_record(), "m": 8, "lam_abs": 6.0,
+                                 "temperature": 0.5, "seeds": [9]})
+    assert recipe.params == {"temperature": 0.5, **spec.to_record(), "seed": 9}
+    assert PosteriorParams().with_changes(**recipe.params).likelihood == spec
+    sweep = recipe_from_record({"kind": "lambda_sweep", "likelihood": {"covariance": "diagonal", "floor": 0.05},
+                                "lambda_multiples": [0.1, 1.0], "seeds": [4, 5, 6]})
+    assert sweep.params == {"covariance": "diagonal", "floor": 0.05, "seed": 4}  # its columns have their own lambda
+    old_sweep = recipe_from_record({"kind": "lambda_sweep", "lambda_relative": True, "covariance": "isotropic",
+                                    "lambda_multiples": [0.1, 1.0], "seeds": [4]})
+    assert old_sweep.params == {"covariance": "isotropic", "seed": 4}
+    with pytest.raises(RecipeError, match="damaged.*lambda must be positive"):
+        recipe_from_record({"kind": "posterior_samples", "likelihood": {"lam": 0}})
 
 
 def test_drop_plans(tmp_path):

@@ -12,6 +12,7 @@ from tests.studio_support import (example, grid_pixels, messages, simulate_drop,
                                   wait_for_files, wait_idle, window, write_images)
 
 from flowstudio.imaging import make_grid, read_png_params
+from flowstudio.likelihood import LikelihoodSpec
 from flowstudio.resources import resources_dir
 from flowstudio.studio._qt.panels.evidence_model import STATE_ROLE
 
@@ -54,14 +55,32 @@ def test_moving_the_lambda_slider_redraws_the_grid_and_a_drag_is_one_undo_step(q
         panel.lam.setValue(value)
     panel.lam.sliderReleased.emit()
     wait_idle(qtbot, window)
-    qtbot.waitUntil(lambda: studio.last_sample.request.params.lam == 0.15)
-    assert studio.doc.params.lam == 0.15 and studio.last_sample.posterior.lam_abs == 0.15 * 8
+    qtbot.waitUntil(lambda: studio.last_sample.request.params.likelihood.lam == 0.15)
+    assert studio.doc.params.likelihood.lam == 0.15 and studio.last_sample.posterior.lam_abs == 0.15 * 8
     assert not np.array_equal(before, grid_pixels(window))
     assert studio.undo.count() == undo_steps + 1
     studio.undo.undo()
     wait_idle(qtbot, window)
-    assert studio.doc.params.lam == 0.5 and panel.lam.value() == 0.5
+    assert studio.doc.params.likelihood.lam == 0.5 and panel.lam.value() == 0.5
     qtbot.waitUntil(lambda: np.array_equal(before, grid_pixels(window)))
+
+
+def test_the_absolute_lambda_toggle_switches_the_one_spec_and_each_mode_keeps_its_value(qtbot, window):
+    studio, panel = window.studio, window.panels["posterior"]
+    panel.absolute.setChecked(True)  # the spin box offers its value (4 by default)
+    assert studio.doc.params.likelihood == LikelihoodSpec(lam=4.0, relative=False)
+    panel.lam_abs.setValue(6.0)
+    assert studio.doc.params.likelihood == LikelihoodSpec(lam=6.0, relative=False)
+    assert not panel.lam.isEnabled() and panel.lam.value() == 0.5
+    panel.absolute.setChecked(False)  # back to the multiple of m the slider kept
+    assert studio.doc.params.likelihood == LikelihoodSpec(lam=0.5, relative=True) and panel.lam_abs.value() == 6.0
+    panel.absolute.setChecked(True)
+    assert studio.doc.params.likelihood.lam == 6.0
+    wait_idle(qtbot, window)
+    assert "λ = 6 for 8 examples (0.75 × m)" == panel.lam_note.text()
+    assert studio.last_sample.posterior.lam_abs == 6.0
+    studio.undo.undo()  # undo shows the spec it brings back
+    assert studio.doc.params.likelihood.relative and not panel.absolute.isChecked() and panel.lam.isEnabled()
 
 
 class LayoutRequests(QObject):
@@ -86,7 +105,7 @@ def test_lambda_steps_and_new_grids_leave_the_window_layout_alone(qtbot, window)
         for value in (0.45, 0.62, 0.7, 0.33):
             panel.lam.setValue(value)
             wait_idle(qtbot, window)
-            qtbot.waitUntil(lambda v=value: studio.last_sample.request.params.lam == v)
+            qtbot.waitUntil(lambda v=value: studio.last_sample.request.params.likelihood.lam == v)
     finally:
         window.removeEventFilter(counter)
     assert "λ = 2.64 for 8 examples" == panel.lam_note.text()  # the live texts did change
@@ -102,7 +121,8 @@ def test_exported_png_carries_parameters_and_dropping_it_restores_them(qtbot, wi
     wait_for_files(qtbot, window)
     params = read_png_params(png)
     assert params["kind"] == "posterior_samples" and params["seeds"] == list(range(42, 51))
-    assert params["lambda"] == 0.3 and params["covariance"] == "diagonal" and params["temperature"] == 0.6
+    assert params["likelihood"] == {"lam": 0.3, "relative": True, "covariance": "diagonal", "floor": 0.01}
+    assert params["temperature"] == 0.6 and params["m"] == 8 and params["lam_abs"] == 0.3 * 8
     assert params["model_sha256"] == studio.host.info.sha256 and params["model"] == studio.host.info.model_id
     assert len(params["evidence"]) == 8 and all(len(e["sha256"]) == 16 for e in params["evidence"])
     assert params["version"] and params["evidence_set"] == "sneakers"
@@ -113,7 +133,8 @@ def test_exported_png_carries_parameters_and_dropping_it_restores_them(qtbot, wi
     simulate_drop(window, [str(png)])
     wait_for_files(qtbot, window)
     p = studio.doc.params
-    assert (p.lam, p.temperature, p.seed, p.count, p.covariance) == (0.3, 0.6, 42, 9, "diagonal")
+    assert p.likelihood == LikelihoodSpec(lam=0.3, covariance="diagonal")
+    assert (p.temperature, p.seed, p.count) == (0.6, 42, 9)
     assert studio.doc.current_set.name == "sneakers" and len(studio.doc.current_set.usable_items()) == 8
     assert np.array_equal(np.asarray(make_grid(studio.last_sample.images, scale=4)), np.asarray(Image.open(png)))
     assert messages(window, "success")[-1].title == "Restored parameters from grid.png"

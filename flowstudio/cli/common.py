@@ -20,7 +20,8 @@ from flowstudio.devices import CHOICES
 from flowstudio.imaging import file_digest
 from flowstudio.loading import PEER_SUFFIXES
 from flowstudio.loading import open_model as load_model
-from flowstudio.transflow import EvidenceStats, LikelihoodSpec
+from flowstudio.likelihood import COVARIANCES, LikelihoodSpec
+from flowstudio.transflow import EvidenceStats
 from flowstudio.transflow.encode import encode_images
 
 
@@ -47,7 +48,7 @@ def add_posterior_options(p: argparse.ArgumentParser) -> None:
                         "usual images. Useful range 0.3-0.7 (default: 0.5)")
     g.add_argument("--lam-abs", type=float, default=None, metavar="L",
                    help="absolute lambda instead of a multiple of m")
-    g.add_argument("--covariance", choices=("isotropic", "diagonal"), default="isotropic",
+    g.add_argument("--covariance", choices=COVARIANCES, default="isotropic",
                    help="likelihood covariance: isotropic lambda*I as in the paper, or diagonal "
                         "lambda*(per-dimension evidence variance), beyond the paper (default: isotropic)")
     g.add_argument("--floor", type=float, default=1e-2,
@@ -55,9 +56,10 @@ def add_posterior_options(p: argparse.ArgumentParser) -> None:
 
 
 def spec_from_args(args: argparse.Namespace) -> LikelihoodSpec:
-    if args.lam_abs is not None:
-        return LikelihoodSpec(lam=args.lam_abs, relative=False, covariance=args.covariance, floor=args.floor)
-    return LikelihoodSpec(lam=args.lam, relative=True, covariance=args.covariance, floor=args.floor)
+    """The likelihood rule of ``--lam`` (a multiple of m) or ``--lam-abs`` (absolute), ``--covariance``, ``--floor``."""
+    relative = args.lam_abs is None
+    return LikelihoodSpec(lam=args.lam if relative else args.lam_abs, relative=relative, covariance=args.covariance,
+                          floor=args.floor)
 
 
 @dataclass

@@ -4,7 +4,9 @@ Every grid, cell and sweep the studio (or ``flowstudio sample``) writes
 carries a JSON record (see :mod:`flowstudio.imaging`).  Dropping such a PNG
 on the window turns the record into a :class:`Recipe`: the posterior
 parameter values, the evidence images (name, short hash, and path when the
-studio wrote it) and the model that made it.
+studio wrote it) and the model that made it.  PNGs written before the
+likelihood had its own record (keys ``lambda``, ``lambda_relative``) still
+restore (:func:`flowstudio.likelihood.read_png_likelihood`).
 """
 
 from __future__ import annotations
@@ -12,12 +14,14 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any
 
+from flowstudio.errors import FlowStudioError
+from flowstudio.likelihood import read_png_likelihood
 from flowstudio.studio.state import MAX_COUNT, PosteriorParams
 
 RESTORABLE_KINDS = ("posterior_samples", "prior_samples", "lambda_sweep")
 
 
-class RecipeError(ValueError):
+class RecipeError(FlowStudioError, ValueError):
     """A record that exists but cannot be restored here; the message says why."""
 
 
@@ -32,7 +36,12 @@ class EvidenceRef:
 
 @dataclass(frozen=True)
 class Recipe:
-    """What a PNG's record asks for.  ``evidence`` is ``None`` for samples of the model's prior."""
+    """What a PNG's record asks for.  ``evidence`` is ``None`` for samples of the model's prior.
+
+    ``params`` are changes for :meth:`PosteriorParams.with_changes`: the
+    likelihood fields the record holds (``lam``, ``relative``, ``covariance``,
+    ``floor``) and the sampling ones (``temperature``, ``seed``, ``count``).
+    """
 
     kind: str
     params: dict[str, Any]
@@ -63,14 +72,7 @@ def _params(record: dict[str, Any], kind: str) -> dict[str, Any]:
     out: dict[str, Any] = {}
     if "temperature" in record:
         out["temperature"] = float(record["temperature"])
-    if "lambda" in record:
-        relative = bool(record.get("lambda_relative", True))
-        out["absolute"] = not relative
-        out["lam" if relative else "lam_abs"] = float(record["lambda"])
-    if "covariance" in record:
-        out["covariance"] = str(record["covariance"])
-    if "floor" in record:
-        out["floor"] = float(record["floor"])
+    out.update(read_png_likelihood(record))  # the "likelihood" record, or the keys of older PNGs
     seeds = [int(s) for s in record.get("seeds", [])]
     if seeds:
         out["seed"] = seeds[0]

@@ -22,11 +22,13 @@ from typing import Any
 
 from flowstudio import __version__
 from flowstudio.errors import UserInputError
+from flowstudio.likelihood import RECORD_KEY, LikelihoodSpec
 
 FORMAT = "flowstudio-project"
-FORMAT_VERSION = 1
+FORMAT_VERSION = 2
+"""2: the parameters hold the likelihood as one record (``params.likelihood``); 1 (still read) had
+``lam``/``absolute``/``lam_abs``/``covariance``/``floor`` side by side."""
 PROJECT_SUFFIX = ".flowstudio.json"
-COVARIANCES = ("isotropic", "diagonal")
 MAX_COUNT = 64
 MAX_SEED = 2**31 - 1
 
@@ -42,36 +44,37 @@ def new_uid() -> str:
 
 @dataclass
 class PosteriorParams:
-    """How samples are drawn: the likelihood rule (lambda, covariance) and the sampling knobs.
+    """How samples are drawn: the likelihood rule and the sampling knobs.
 
-    ``lam`` is lambda as a multiple ``r`` of the evidence count ``m``
-    (lambda = r * m) unless ``absolute`` is set, in which case ``lam_abs`` is
-    lambda itself.  Cell ``j`` of a grid is drawn with seed ``seed + j``,
-    exactly as ``flowstudio sample --seed``.
+    ``likelihood`` is the one description of lambda and the covariance rule,
+    the core's :class:`~flowstudio.likelihood.LikelihoodSpec` (``lam``
+    relative to the evidence count unless ``relative`` is false).  Cell ``j``
+    of a grid is drawn with seed ``seed + j``, exactly as ``flowstudio sample --seed``.
     """
 
-    lam: float = 0.5
-    absolute: bool = False
-    lam_abs: float = 4.0
-    covariance: str = "isotropic"
-    floor: float = 0.01
+    likelihood: LikelihoodSpec = field(default_factory=LikelihoodSpec)
     temperature: float = 0.7  # Glow's usual sampling temperature; the CLI default too
     count: int = 16
     seed: int = 0
     seed_locked: bool = False
 
     def __post_init__(self) -> None:
-        if not (self.lam > 0 and self.lam_abs > 0 and self.floor > 0):
-            raise UserInputError("lambda and the floor must be positive")
-        if self.covariance not in COVARIANCES:
-            raise UserInputError(f"covariance must be one of {', '.join(COVARIANCES)}, not {self.covariance!r}")
+        if not isinstance(self.likelihood, LikelihoodSpec):
+            raise UserInputError(f"likelihood must be a LikelihoodSpec, got {type(self.likelihood).__name__}")
         if not 0 <= self.temperature <= 10:
             raise UserInputError(f"temperature must be between 0 and 10, not {self.temperature}")
         self.count = min(max(int(self.count), 1), MAX_COUNT)
         self.seed = min(max(int(self.seed), 0), MAX_SEED)
 
     def with_changes(self, **changes: Any) -> PosteriorParams:
-        """A validated copy with ``changes`` applied (unknown names are an error)."""
+        """A validated copy with ``changes`` applied (unknown names are an error).
+
+        The likelihood's own fields (``lam``, ``relative``, ``covariance``,
+        ``floor``) may be given directly: they change :attr:`likelihood`.
+        """
+        spec_changes = {k: changes.pop(k) for k in list(changes) if k in LIKELIHOOD_FIELDS}
+        if spec_changes:
+            changes["likelihood"] = replace(changes.get("likelihood", self.likelihood), **spec_changes)
         return replace(self, **changes)
 
     @property
@@ -79,19 +82,47 @@ class PosteriorParams:
         """The seed of every grid cell: ``seed, seed + 1, ...`` (``count`` of them)."""
         return list(range(self.seed, self.seed + self.count))
 
-    def likelihood(self) -> dict[str, Any]:
-        """Keyword arguments of :class:`flowstudio.transflow.LikelihoodSpec`."""
-        lam, relative = (self.lam_abs, False) if self.absolute else (self.lam, True)
-        return {"lam": lam, "relative": relative, "covariance": self.covariance, "floor": self.floor}
-
     def to_dict(self) -> dict[str, Any]:
-        return asdict(self)
+        return {**asdict(self), "likelihood": self.likelihood.to_record()}
 
     @classmethod
     def from_dict(cls, data: dict[str, Any]) -> PosteriorParams:
-        """Read saved parameters, ignoring names this version does not know."""
-        known = {f.name for f in fields(cls)}
-        return cls(**{k: v for k, v in data.items() if k in known})
+        """Read saved parameters, ignoring names this version does not know.
+
+        Also reads the parameters of project files (and preferences) written
+        before the document held a :class:`LikelihoodSpec`: ``lam`` (a
+        multiple of m), ``absolute`` and ``lam_abs``, ``covariance``, ``floor``.
+        """
+        known = {f.name for f in fields(cls)} - {"likelihood"}
+        values: dict[str, Any] = {k: v for k, v in data.items() if k in known}
+        if RECORD_KEY in data:
+            values["likelihood"] = LikelihoodSpec.from_record(data[RECORD_KEY])
+        else:
+            values["likelihood"] = _legacy_likelihood(data)
+        return cls(**values)
+
+
+LIKELIHOOD_FIELDS = frozenset(f.name for f in fields(LikelihoodSpec))
+"""Names :meth:`PosteriorParams.with_changes` applies to the likelihood."""
+LEGACY_ABSOLUTE_LAMBDA = 4.0
+"""The absolute lambda that parameters written before version 2 held when they did not use it."""
+
+
+def _legacy_likelihood(data: dict[str, Any]) -> LikelihoodSpec:
+    """The likelihood of parameters written by Flow Studio 0.1 (format version 1)."""
+    absolute = data.get("absolute", False)
+    if not isinstance(absolute, bool):
+        raise UserInputError(f"absolute must be true or false, got {absolute!r}")
+    record: dict[str, Any] = {"relative": not absolute}
+    key = "lam_abs" if absolute else "lam"
+    if key in data:
+        record["lam"] = data[key]
+    elif absolute:
+        record["lam"] = LEGACY_ABSOLUTE_LAMBDA
+    for key in ("covariance", "floor"):
+        if key in data:
+            record[key] = data[key]
+    return LikelihoodSpec.from_record(record)
 
 
 @dataclass

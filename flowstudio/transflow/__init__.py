@@ -5,6 +5,8 @@ Without Retraining" (2019).  :mod:`.posterior` holds the maths (eq. 3-4, 7-8,
 10-11), :mod:`.interpolate` the interpolations (Fig. 3-4), :mod:`.classify`
 the few-shot classifier, :mod:`.encode` the streaming bridges to a model and
 :mod:`.diagnostics` the check for evidence far outside the model's range.
+:class:`LikelihoodSpec` and :data:`COVARIANCES` come from the torch-free
+:mod:`flowstudio.likelihood` (this package imports torch).
 """
 
 from flowstudio.transflow.classify import TransflowClassifier
@@ -19,6 +21,7 @@ from flowstudio.transflow.encode import (
 )
 from flowstudio.transflow.interpolate import interpolate_posteriors, lerp_latents, posterior_strip
 from flowstudio.transflow.posterior import (
+    COVARIANCES,
     DiagGaussian,
     EvidenceStats,
     LikelihoodSpec,
@@ -29,6 +32,7 @@ from flowstudio.transflow.posterior import (
 )
 
 __all__ = [
+    "COVARIANCES",
     "BpdReference",
     "DiagGaussian",
     "EvidenceCheck",

@@ -23,7 +23,8 @@ and the posterior depends on the evidence only through ``zeta_bar``.
 Beyond the paper: a *diagonal* likelihood covariance
 ``Sigma = diag(lambda * max(v_d, floor))`` with ``v_d`` the evidence's
 per-dimension variance, so dimensions in which the evidence agrees are pinned
-more tightly than dimensions in which it varies (see :class:`LikelihoodSpec`).
+more tightly than dimensions in which it varies (see :class:`LikelihoodSpec`,
+which lives in the torch-free :mod:`flowstudio.likelihood` and is re-exported here).
 
 Everything here is diagonal, so a posterior is stored as per-dimension mean
 and variance vectors (float64, CPU); the isotropic case is the diagonal one
@@ -35,11 +36,13 @@ from __future__ import annotations
 import math
 from collections.abc import Sequence
 from dataclasses import dataclass
-from typing import Literal
 
 import torch
 
-from flowstudio.errors import UserInputError
+from flowstudio.likelihood import COVARIANCES, LikelihoodSpec
+
+__all__ = ["COVARIANCES", "DiagGaussian", "EvidenceStats", "LikelihoodSpec", "Posterior", "posterior",
+           "posterior_full", "seeded_noise"]
 
 
 def _as_f64(latents: torch.Tensor) -> torch.Tensor:
@@ -100,42 +103,6 @@ class EvidenceStats:
         return ((self.sum_sq - self.sum * self.mean) / (self.count - 1)).clamp_min(0.0)
 
 
-@dataclass(frozen=True)
-class LikelihoodSpec:
-    """How the likelihood covariance ``Sigma`` of ``zeta_i ~ N(eps, Sigma)`` is chosen.
-
-    * ``lam``: ``lambda``; absolute, or with ``relative=True`` a multiple ``r``
-      of the evidence count, ``lambda = r * m`` (``r`` in 0.3..0.7
-      suits artists).  Larger ``lambda`` trusts the evidence less: the
-      posterior mean moves toward the prior's and its variance grows.
-    * ``covariance="isotropic"``: ``Sigma = lambda I`` (paper eq. 7-8).
-    * ``covariance="diagonal"`` (beyond the paper):
-      ``Sigma = diag(lambda * max(v_d, floor))`` with ``v_d`` the evidence's
-      unbiased per-dimension variance.  ``floor`` (default ``1e-2``, i.e. a
-      tenth of the prior's standard deviation) keeps ``Sigma`` positive where
-      the evidence happens to agree exactly.  With a single evidence latent
-      there is no spread to measure, so ``v_d = 1`` (the prior's variance) and
-      the diagonal rule coincides with the isotropic one.
-    """
-
-    lam: float = 0.5
-    relative: bool = True
-    covariance: Literal["isotropic", "diagonal"] = "isotropic"
-    floor: float = 1e-2
-
-    def __post_init__(self) -> None:
-        if not self.lam > 0:
-            raise UserInputError(f"lambda must be positive, got {self.lam}")
-        if self.covariance not in ("isotropic", "diagonal"):
-            raise UserInputError(f"covariance must be 'isotropic' or 'diagonal', got {self.covariance!r}")
-        if not self.floor > 0:
-            raise UserInputError(f"floor must be positive, got {self.floor}")
-
-    def absolute_lambda(self, m: int) -> float:
-        """``lambda`` for ``m`` evidence latents (``r * m`` when relative)."""
-        return self.lam * m if self.relative else self.lam
-
-
 def seeded_noise(seeds: int | Sequence[int] | torch.Tensor, dim: int) -> torch.Tensor:
     """Standard normal noise ``[n, dim]`` (float32), row ``j`` drawn from its own seed.
 
@@ -183,9 +150,12 @@ class DiagGaussian:
 class Posterior(DiagGaussian):
     """Posterior ``N(mean, diag(var))`` over ``eps`` given ``m`` evidence latents.
 
-    ``lik_var`` is the diagonal of the likelihood covariance ``Sigma`` used
-    (``lam_abs`` everywhere for the isotropic rule); ``lam_abs`` the absolute
-    ``lambda``; ``spec`` the rule that produced it.
+    ``spec`` is the rule that produced it; ``lam_abs`` is the absolute
+    ``lambda`` it used, computed from the spec for these ``m`` latents
+    (``spec.absolute_lambda(m)``: ``spec.lam * m`` for a relative spec,
+    ``spec.lam`` otherwise), not a second way to give lambda; ``lik_var`` is
+    the diagonal of the likelihood covariance ``Sigma`` used (``lam_abs``
+    everywhere for the isotropic rule).
     """
 
     lik_var: torch.Tensor

@@ -9,6 +9,7 @@ file names, arranges panels, and keeps its layout across restarts.
 
 from __future__ import annotations
 
+from dataclasses import fields
 from pathlib import Path
 from typing import Any
 
@@ -143,9 +144,9 @@ class MainWindow(QMainWindow):
             "rename_set": evidence.start_rename, "delete_set": evidence.delete_set,
             "reroll": s.reroll_seed,
             "lock_seed": lambda on: s.edit.change_params(text="Lock seed" if on else "Unlock seed", seed_locked=on),
-            "lam_03": lambda: s.edit.change_params(text="λ = 0.3 m", lam=0.3, absolute=False),
-            "lam_05": lambda: s.edit.change_params(text="λ = 0.5 m", lam=0.5, absolute=False),
-            "lam_07": lambda: s.edit.change_params(text="λ = 0.7 m", lam=0.7, absolute=False),
+            "lam_03": lambda: s.edit.change_params(text="λ = 0.3 m", lam=0.3, relative=True),
+            "lam_05": lambda: s.edit.change_params(text="λ = 0.5 m", lam=0.5, relative=True),
+            "lam_07": lambda: s.edit.change_params(text="λ = 0.7 m", lam=0.7, relative=True),
             "show_samples": lambda: self.show_panel("samples"), "show_sweep": lambda: self.show_panel("sweep"),
             "theme_dark": lambda: self.set_theme("dark"), "theme_light": lambda: self.set_theme("light"),
             "reset_layout": self.reset_layout, "reset_defaults": self.ask_reset_defaults,
@@ -222,7 +223,9 @@ class MainWindow(QMainWindow):
         self.prefs.reset()
         self.set_theme(self.prefs.get("theme"))
         self.reset_layout()
-        self.studio.edit.change_params(text="Reset parameters", **PosteriorParams().to_dict())
+        defaults = PosteriorParams()
+        self.studio.edit.change_params(text="Reset parameters",
+                                       **{f.name: getattr(defaults, f.name) for f in fields(defaults)})
 
     def _sync_lock_action(self) -> None:
         action = self.actions_by_key["lock_seed"]

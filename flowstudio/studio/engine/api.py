@@ -29,7 +29,7 @@ if TYPE_CHECKING:
     from flowstudio.studio.engine.session import EncodeProgress, Engine, SampleResult, SweepResult
     from flowstudio.studio.requests import StripRequest
     from flowstudio.transflow.diagnostics import EvidenceCheck
-    from flowstudio.transflow.posterior import LikelihoodSpec
+    from flowstudio.likelihood import LikelihoodSpec
 
 
 # -- session: models and evidence --------------------------------------------------------

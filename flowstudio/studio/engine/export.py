@@ -16,6 +16,7 @@ from pathlib import Path
 from typing import Any
 
 from flowstudio.imaging import file_digest, make_grid, read_png_params, save_png, to_pil
+from flowstudio.likelihood import RECORD_KEY
 from flowstudio.records import likelihood_record, model_record
 from flowstudio.studio.engine.session import Engine, SampleResult, SweepResult
 from flowstudio.studio.requests import SampleRequest
@@ -62,10 +63,10 @@ def save_cell(engine: Engine, result: SampleResult, index: int, path: str | Path
 
 def save_sweep(engine: Engine, result: SweepResult, path: str | Path) -> Path:
     rows, cols = result.images.shape[:2]
+    spec = result.posteriors[0].spec  # each column has its own lambda (lambda_multiples): only the rest is recorded
     record = {**_base_record(engine, result.request), "kind": "lambda_sweep",
-              **likelihood_record(result.posteriors[0].spec), "lambda_multiples": list(result.multiples),
-              "seeds": list(result.seeds)}
-    record.pop("lambda")
+              RECORD_KEY: {"covariance": spec.covariance, "floor": spec.floor},
+              "lambda_multiples": list(result.multiples), "seeds": list(result.seeds)}
     grid = make_grid(result.images.reshape(rows * cols, *result.images.shape[2:]), nrow=cols,
                      scale=export_scale(engine.model.image_shape))
     return save_png(grid, path, record)

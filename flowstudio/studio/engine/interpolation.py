@@ -57,7 +57,7 @@ def draw_strip(engine: Engine, request: StripRequest) -> StripResult | None:
     if not a or not b:
         return None
     p = request.params
-    spec = LikelihoodSpec(**p.likelihood())
+    spec = p.likelihood
     post_a, post_b = posterior(engine.stats(a), spec), posterior(engine.stats(b), spec)
     ts = torch.linspace(0, 1, request.steps)
     seeds = list(range(p.seed, p.seed + request.rows))

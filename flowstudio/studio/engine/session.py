@@ -23,7 +23,7 @@ from __future__ import annotations
 import threading
 from collections import OrderedDict
 from collections.abc import Generator, Iterable, Iterator, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
 
@@ -229,7 +229,7 @@ class Engine:
         post = spec = None
         dist: DiagGaussian
         if digests:
-            spec = LikelihoodSpec(**params.likelihood())
+            spec = params.likelihood
             dist = post = posterior(self.stats(digests), spec)
         else:
             dim = self.model.latent_dim
@@ -246,8 +246,7 @@ class Engine:
         params = request.params
         stats = self.stats(digests)
         seeds = list(range(params.seed, params.seed + rows))
-        posts = [posterior(stats, LikelihoodSpec(**{**params.likelihood(), "lam": r, "relative": True}))
-                 for r in multiples]
+        posts = [posterior(stats, replace(params.likelihood, lam=r, relative=True)) for r in multiples]
         eps = torch.stack([p.sample(seeds, params.temperature) for p in posts], dim=1)  # [rows, cols, D]
         images = decode_latents(self.model, eps.flatten(0, 1), DECODE_BATCH)
         images = images.view(rows, len(multiples), *self.model.image_shape).numpy()

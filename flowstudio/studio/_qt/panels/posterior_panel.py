@@ -3,6 +3,11 @@
 Every control edits the document through the undo stack; a slider drag is
 one undo step.  The panel also follows the document (undo, a restored PNG,
 a reset), with its own signals blocked so that showing a value never edits.
+
+The document holds one :class:`~flowstudio.likelihood.LikelihoodSpec`.  The
+slider shows lambda as a multiple of m, the spin box an absolute lambda;
+whichever the spec is not using keeps its last value, so switching "Absolute
+λ" on and off goes back to the value that mode had.
 """
 
 from __future__ import annotations
@@ -18,6 +23,7 @@ from superqt import QLabeledDoubleSlider
 from flowstudio.studio._qt.labels import LiveLabel
 from flowstudio.studio._qt.icons import bind_icon
 from flowstudio.studio._qt.panels import PanelSpec, register_panel
+from flowstudio.likelihood import COVARIANCES, LikelihoodSpec
 from flowstudio.studio.state import MAX_COUNT, MAX_SEED
 
 LAMBDA_TIP = ("How much to trust your examples.\n"
@@ -32,7 +38,9 @@ TEMPERATURE_TIP = "Spread of the samples: 1 = the full posterior, lower = cleane
 COUNT_TIP = "How many samples the grid shows"
 SEED_TIP = "Seed of the first cell; cell j uses seed + j, so any cell can be reproduced alone"
 PRESETS = (0.3, 0.5, 0.7)
-COVARIANCES = (("isotropic", "Isotropic (paper)"), ("diagonal", "Diagonal (beyond the paper)"))
+COVARIANCE_LABELS = {"isotropic": "Isotropic (paper)", "diagonal": "Diagonal (beyond the paper)"}
+DEFAULT_ABSOLUTE = 4.0
+"""The absolute λ the spin box offers before one was chosen."""
 
 
 def _slider(lo: float, hi: float, tip: str) -> QLabeledDoubleSlider:
@@ -52,19 +60,22 @@ class PosteriorPanel(QWidget):
         self._drag_ids = itertools.count()
 
         self.lam = _slider(0.1, 1.0, LAMBDA_TIP)
-        self._wire_slider(self.lam, "lam", "λ")
+        self.lam.setValue(LikelihoodSpec().lam)  # what "λ relative to m" offers while the spec is absolute
+        self._wire_slider(self.lam, "lam", "λ", relative=True)
         self.presets = QButtonGroup(self)
         preset_row = QHBoxLayout()
         for value in PRESETS:
             button = QPushButton(f"{value:.1f} m", checkable=True, toolTip=f"λ = {value} × m")
-            button.clicked.connect(lambda _=False, v=value: self.edit(f"λ = {v} m", lam=v, absolute=False))
+            button.clicked.connect(lambda _=False, v=value: self.edit(f"λ = {v} m", lam=v, relative=True))
             self.presets.addButton(button)
             preset_row.addWidget(button)
         self.presets.setExclusive(False)
         self.absolute = QCheckBox("Absolute λ", toolTip=ABSOLUTE_TIP)
-        self.absolute.toggled.connect(lambda on: self.edit("Absolute λ" if on else "λ relative to m", absolute=on))
-        self.lam_abs = QDoubleSpinBox(minimum=0.01, maximum=10000.0, decimals=2, singleStep=0.5, toolTip=ABSOLUTE_TIP)
-        self.lam_abs.valueChanged.connect(lambda v: self.edit("Change absolute λ", lam_abs=v, drag="lam_abs"))
+        self.absolute.toggled.connect(self._toggle_absolute)
+        self.lam_abs = QDoubleSpinBox(minimum=0.01, maximum=10000.0, decimals=2, singleStep=0.5, value=DEFAULT_ABSOLUTE,
+                                      toolTip=ABSOLUTE_TIP)
+        self.lam_abs.valueChanged.connect(
+            lambda v: self.edit("Change absolute λ", lam=v, relative=False, drag="lam_abs"))
         abs_row = QHBoxLayout()
         abs_row.addWidget(self.absolute)
         abs_row.addWidget(self.lam_abs, 1)
@@ -79,8 +90,8 @@ class PosteriorPanel(QWidget):
 
         self.covariance = QComboBox(toolTip=COVARIANCE_TIP, minimumContentsLength=14,
                                     sizeAdjustPolicy=QComboBox.SizeAdjustPolicy.AdjustToMinimumContentsLengthWithIcon)
-        for key, text in COVARIANCES:
-            self.covariance.addItem(text, key)
+        for key in COVARIANCES:
+            self.covariance.addItem(COVARIANCE_LABELS.get(key, key), key)
         self.covariance.currentIndexChanged.connect(
             lambda i: self.edit("Change covariance", covariance=self.covariance.itemData(i)))
         self.floor = QDoubleSpinBox(minimum=0.0001, maximum=1.0, decimals=4, singleStep=0.005, toolTip=FLOOR_TIP)
@@ -127,11 +138,18 @@ class PosteriorPanel(QWidget):
         studio.doc.itemsChanged.connect(lambda *_: self._update_note())
         self.show_params()
 
-    def _wire_slider(self, slider: QLabeledDoubleSlider, name: str, what: str) -> None:
+    def _wire_slider(self, slider: QLabeledDoubleSlider, name: str, what: str, **also: Any) -> None:
         slider.sliderPressed.connect(self._start_drag)
         slider.sliderReleased.connect(self._end_drag)
         slider.valueChanged.connect(lambda v: self.edit(f"Change {what}", drag=self._drag or name,
-                                                        **{name: round(float(v), 2)}))
+                                                        **{name: round(float(v), 2)}, **also))
+
+    def _toggle_absolute(self, on: bool) -> None:
+        """Switch the spec to the other mode, with the value that mode's control kept."""
+        if on:
+            self.edit("Absolute λ", lam=self.lam_abs.value(), relative=False)
+        else:
+            self.edit("λ relative to m", lam=self.lam.value(), relative=True)
 
     def _start_drag(self) -> None:
         self._drag = f"drag-{next(self._drag_ids)}"
@@ -149,41 +167,49 @@ class PosteriorPanel(QWidget):
     def show_params(self, changed: frozenset[str] | None = None) -> None:
         """Show the document's parameters (only the ``changed`` ones, while a slider is dragged)."""
         p = self.studio.doc.params
+        spec = p.likelihood
         setters = {
-            "lam": (self.lam, lambda: self.lam.setValue(p.lam)),
-            "absolute": (self.absolute, lambda: self.absolute.setChecked(p.absolute)),
-            "lam_abs": (self.lam_abs, lambda: self.lam_abs.setValue(p.lam_abs)),
-            "covariance": (self.covariance, lambda: self.covariance.setCurrentIndex(
-                self.covariance.findData(p.covariance))),
-            "floor": (self.floor, lambda: self.floor.setValue(p.floor)),
-            "temperature": (self.temperature, lambda: self.temperature.setValue(p.temperature)),
-            "count": (self.count, lambda: self.count.setValue(p.count)),
-            "seed": (self.seed, lambda: self.seed.setValue(p.seed)),
-            "seed_locked": (self.lock, lambda: (self.lock.setChecked(p.seed_locked), self._lock_icon(p.seed_locked))),
+            "likelihood": ((self.lam, self.absolute, self.lam_abs, self.covariance, self.floor),
+                           lambda: self._show_likelihood(spec)),
+            "temperature": ((self.temperature,), lambda: self.temperature.setValue(p.temperature)),
+            "count": ((self.count,), lambda: self.count.setValue(p.count)),
+            "seed": ((self.seed,), lambda: self.seed.setValue(p.seed)),
+            "seed_locked": ((self.lock,), lambda: (self.lock.setChecked(p.seed_locked),
+                                                   self._lock_icon(p.seed_locked))),
         }
-        for name, (widget, show) in setters.items():
+        for name, (widgets, show) in setters.items():
             if changed is None or name in changed:
-                widget.blockSignals(True)
+                for widget in widgets:
+                    widget.blockSignals(True)
                 show()
-                widget.blockSignals(False)
-        self.lam.setEnabled(not p.absolute)
-        self.lam_abs.setEnabled(p.absolute)
-        self.floor.setEnabled(p.covariance == "diagonal")
+                for widget in widgets:
+                    widget.blockSignals(False)
+        self.lam.setEnabled(spec.relative)
+        self.lam_abs.setEnabled(not spec.relative)
+        self.floor.setEnabled(spec.covariance == "diagonal")
         for button, value in zip(self.presets.buttons(), PRESETS):
-            button.setChecked(not p.absolute and abs(p.lam - value) < 1e-9)
-            button.setEnabled(not p.absolute)
+            button.setChecked(spec.relative and abs(spec.lam - value) < 1e-9)
+            button.setEnabled(spec.relative)
         self._update_note()
 
+    def _show_likelihood(self, spec: Any) -> None:
+        """The spec's λ in the control of its mode (the other control keeps its value), and its rule."""
+        (self.lam if spec.relative else self.lam_abs).setValue(spec.lam)
+        self.absolute.setChecked(not spec.relative)
+        self.covariance.setCurrentIndex(self.covariance.findData(spec.covariance))
+        self.floor.setValue(spec.floor)
+
     def _update_note(self) -> None:
-        p = self.studio.doc.params
+        spec = self.studio.doc.params.likelihood
         s = self.studio.doc.current_set
         m = len(s.usable_items()) if s else 0
+        examples = f"{m} example{'s' if m != 1 else ''}"
         if m == 0:
             self.lam_note.setText("No examples yet: model samples only")
-        elif p.absolute:
-            self.lam_note.setText(f"λ = {p.lam_abs:g} for {m} example{'s' if m != 1 else ''} ({p.lam_abs / m:.2f} × m)")
+        elif spec.relative:
+            self.lam_note.setText(f"λ = {spec.absolute_lambda(m):g} for {examples}")
         else:
-            self.lam_note.setText(f"λ = {p.lam * m:g} for {m} example{'s' if m != 1 else ''}")
+            self.lam_note.setText(f"λ = {spec.lam:g} for {examples} ({spec.lam / m:.2f} × m)")
 
 
 register_panel(PanelSpec("posterior", "Posterior", "fa5s.sliders-h", "right", PosteriorPanel, order=10))

@@ -33,7 +33,8 @@ CLASSES_TIP = ("Each ticked evidence set is one class. An image goes to the clas
                "absolute λ (e.g. 1), since a λ relative to the number of examples favours the tightest class.")
 EMPTY_TIP = "Drop images or folders here to sort them into the ticked sets"
 RERUN_MS = 300
-LIKELIHOOD = {"lam", "absolute", "lam_abs", "covariance", "floor"}
+LIKELIHOOD = {"likelihood"}
+"""The document parameters that change a classification (PosteriorParams field names)."""
 
 
 class ClassifyView(QWidget):
@@ -180,11 +181,9 @@ class ClassifyView(QWidget):
             return None
         if studio.host.engine is None:
             return None
-        from flowstudio.transflow import LikelihoodSpec  # torch is loaded once a model is
-
         errors: list[tuple[str, str]] = []
         job = studio.host.run_steps(f"Sorting {plural(len(self.queries), 'item')}", api.classify,
-                                    studio.host.engine, classes, LikelihoodSpec(**studio.doc.params.likelihood()),
+                                    studio.host.engine, classes, studio.doc.params.likelihood,
                                     list(self.queries), model_work=True,
                                     on_step=lambda step: self._step(job, step, errors),
                                     on_error=lambda exc: studio.notifier.error("Sorting failed", str(exc)),

@@ -10,7 +10,7 @@ def describe_sample(result: Any) -> str:
     params = result.request.params
     if result.posterior is None:
         return f"The model's own samples (no examples yet) · T {params.temperature:.2f}"
-    post = result.posterior
-    lam = f"λ = {post.lam_abs:.3g}" + ("" if params.absolute else f" ({params.lam:.2f} × m)")
-    return (f"Posterior of {post.m} example{'s' if post.m != 1 else ''} · {lam} · {params.covariance} · "
+    post, spec = result.posterior, result.posterior.spec
+    lam = f"λ = {post.lam_abs:.3g}" + (f" ({spec.lam:.2f} × m)" if spec.relative else "")
+    return (f"Posterior of {post.m} example{'s' if post.m != 1 else ''} · {lam} · {spec.covariance} · "
             f"T {params.temperature:.2f}")

@@ -63,14 +63,14 @@ class SweepView(QWidget):
         self._mark_current_lambda()
 
     def _mark_current_lambda(self) -> None:
-        params = self.studio.doc.params
-        match = [i for i, r in enumerate(self.multiples) if abs(r - params.lam) < 1e-6]
-        self.grid.highlight_column = match[0] if match and not params.absolute else None
+        spec = self.studio.doc.params.likelihood
+        match = [i for i, r in enumerate(self.multiples) if abs(r - spec.lam) < 1e-6]
+        self.grid.highlight_column = match[0] if match and spec.relative else None
         self.grid.update()
 
     def use_column(self, row: int, col: int) -> None:
         self.studio.edit.change_params(text=f"λ = {self.multiples[col]:.1f} m", lam=self.multiples[col],
-                                       absolute=False)
+                                       relative=True)
 
     def ask_export(self) -> None:
         path = ask_save_path(self, "Export λ sweep", "lambda-sweep.png", self.studio.prefs)
