@@ -136,3 +136,15 @@ def test_set_rule_flags_an_image_much_less_likely_than_the_rest_of_its_set():
     assert flag_set_outliers(small) == small  # too few images to tell an outlier from the set
     same = check_latents(torch.zeros(6, 4), torch.tensor([3.0] * 5 + [3.1]), BpdReference(mean=3.5, std=0.9))
     assert not any(c.unlikely for c in flag_set_outliers(same))  # MAD floor: tiny differences are not outliers
+
+
+def test_a_negative_bits_per_dim_is_flagged_whatever_the_rule():
+    """A constant black image scores -0.475 bits/dim under the bundled Fashion Glow: atypical, not ideal."""
+    from flowstudio.checkpoint import load_checkpoint
+    from flowstudio.resources import default_model_path
+
+    loaded = load_checkpoint(default_model_path())
+    black = np.zeros((1, 1, 28, 28), np.uint8)
+    for reference in (BpdReference.from_card(loaded.card), None):
+        (check,) = check_evidence(loaded.model, black, reference)
+        assert check.bpd < 0 and check.unlikely and "below 0" in check.reason

@@ -163,5 +163,11 @@ class ImageFlow(nn.Module):
         return -(log_prob - d * self.n_bits * math.log(2.0)) / (d * math.log(2.0))
 
     def bits_per_dim(self, images: torch.Tensor) -> torch.Tensor:
-        """Deterministic bits/dim of uint8 images (bin-centre scoring, see module doc)."""
+        """Deterministic bits/dim of uint8 images (bin-centre scoring, see module doc).
+
+        Bin-centre scoring treats the density as constant over each bin, so
+        where the learned density is sharply peaked (flat or constant images)
+        it can exceed one bin's mass and give a *negative* bits/dim; the
+        evidence checks (:mod:`flowstudio.transflow.diagnostics`) flag those.
+        """
         return self.log_prob_to_bits_per_dim(self.log_prob(self.preprocess(images.to(self.device))))

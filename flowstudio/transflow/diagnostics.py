@@ -20,6 +20,14 @@ image gets its bits/dim, ``||eps||^2 / D`` and a flag, by one of two rules:
 ``k`` defaults to 4: were the statistic Gaussian, a false alarm rate of order
 1e-4 per image.
 
+Whatever the rule, a **negative bits/dim** is flagged: no image can truly
+score below 0 (a bin's probability is at most 1), but bin-centre scoring
+treats the density as constant over the bin, and at flat or constant images
+(e.g. all black under the Fashion-MNIST Glow: -0.475) the learned density is
+so sharply peaked that the product exceeds one bin's mass.  Such an image is
+atypical for the model (its latent sits far inside the typical shell), not
+its best example.
+
 A model's test bits/dim can spread widely (Fashion-MNIST classes differ by
 several bits/dim), so an image can be ordinary for the model yet far less
 likely than the rest of its own evidence set, e.g. one noise-occluded photo
@@ -74,6 +82,11 @@ class EvidenceCheck:
 def judge(bpd: float, eps_norm_ratio: float, dim: int, reference: BpdReference | None = None,
           k: float = DEFAULT_K) -> EvidenceCheck:
     """Apply the card rule if ``reference`` is given, else the typicality rule (see module doc)."""
+    if bpd < 0:
+        return EvidenceCheck(bpd=float(bpd), eps_norm_ratio=float(eps_norm_ratio), unlikely=True,
+                             reason=f"bits/dim {bpd:.3f} is below 0, which no image can truly score: the model's "
+                                    "density is sharply peaked at flat or constant images, so this one is atypical "
+                                    "for it")
     if reference is not None:
         limit = reference.mean + k * reference.std
         unlikely = bpd > limit
