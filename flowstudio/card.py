@@ -32,6 +32,8 @@ from flowstudio.registry import FAMILIES
 CARD_VERSION = 2
 LIKELIHOOD_KINDS = ("exact", "none")
 DATA_KINDS = ("images",)
+BPD_LIMIT = 64.0
+"""Bits/dim beyond this (either sign) cannot come from a real evaluation of an image model."""
 V1_FIELDS = ("family", "architecture", "image_shape", "n_bits", "training_data", "test_bits_per_dim",
              "test_bits_per_dim_std", "steps", "licence", "name")
 
@@ -114,8 +116,8 @@ class ModelCard:
             if layout is None:
                 raise CardError("a version-1 card needs the model's latent layout to be read")
             return cls._from_v1(data, layout)
-        if not isinstance(version, int) or isinstance(version, bool):
-            raise CardError(f"card_version must be a whole number, not {version!r}")
+        if not isinstance(version, int) or isinstance(version, bool) or version < 1:
+            raise CardError(f"card_version must be a whole number from 1, not {version!r}")
         if version > CARD_VERSION:
             raise CardError(f"card version {version} is newer than this Flow Studio reads ({CARD_VERSION}); "
                             "update Flow Studio")
@@ -124,19 +126,24 @@ class ModelCard:
             stored = LatentLayout.from_json(data.get("latent"))
         except (ValueError, KeyError, TypeError) as exc:
             raise CardError(f"card latent: {exc}") from None
+        family = _text(data, "family", required=True)
         labels = _obj(data, "conditioning").get("labels")
-        if labels is not None and (not isinstance(labels, list) or not all(isinstance(s, str) for s in labels)):
-            raise CardError("card conditioning labels must be a list of names")
+        if labels is not None:
+            if not isinstance(labels, list) or len(labels) < 2 or not all(isinstance(s, str) for s in labels):
+                raise CardError("card conditioning labels must be a list of at least two names")
+            entry = FAMILIES.get(family)
+            if entry is not None and not entry.capabilities.label_conditioning:
+                raise CardError(f"card conditioning names labels, but {entry.label} models take none")
         return cls(
-            family=_text(data, "family", required=True), name=_text(data, "name"),
+            family=family, name=_text(data, "name"),
             image_shape=_shape(data_part.get("shape")), n_bits=_whole(data_part, "n_bits", 1, 16),
             latent=stored, architecture=_obj(data, "architecture"),
             data_kind=_choice(data_part.get("kind", "images"), DATA_KINDS, "data kind"),
             training_data=_text(data_part, "description"),
             labels=None if labels is None else tuple(labels),
             likelihood=_choice(lik.get("kind", "exact"), LIKELIHOOD_KINDS, "likelihood kind"),
-            test_bits_per_dim=_number(lik, "test_bits_per_dim"),
-            test_bits_per_dim_std=_number(lik, "test_bits_per_dim_std"),
+            test_bits_per_dim=_number(lik, "test_bits_per_dim", -BPD_LIMIT, BPD_LIMIT),
+            test_bits_per_dim_std=_number(lik, "test_bits_per_dim_std", 0.0, BPD_LIMIT),
             steps=_whole(data, "steps", 0, 2**63 - 1, default=0), licence=_text(data, "licence"),
             provenance=_obj(data, "provenance"))
 
@@ -170,12 +177,12 @@ def _text(data: dict[str, Any], key: str, required: bool = False) -> str | None:
     return value
 
 
-def _number(data: dict[str, Any], key: str) -> float | None:
+def _number(data: dict[str, Any], key: str, low: float, high: float) -> float | None:
     value = data.get(key)
     if value is None:
         return None
-    if isinstance(value, bool) or not isinstance(value, (int, float)) or not math.isfinite(value):
-        raise CardError(f"card {key} must be a finite number, not {value!r}")
+    if isinstance(value, bool) or not isinstance(value, (int, float)) or not low <= value <= high:
+        raise CardError(f"card {key} must be a number from {low:g} to {high:g}, not {value!r}")
     return float(value)
 
 

@@ -134,7 +134,7 @@ def test_a_newer_format_or_a_damaged_card_is_refused_with_a_clear_message(tmp_pa
         load_checkpoint(path)
     good = default_card(model).to_json()
     for damage, message in [([], "must be a JSON object"),
-                            ({**good, "likelihood": {"kind": "exact", "test_bits_per_dim": []}}, "finite number"),
+                            ({**good, "likelihood": {"kind": "exact", "test_bits_per_dim": []}}, "must be a number from -64 to 64"),
                             ({**good, "card_version": 9}, "card version 9 is newer"),
                             ({**good, "latent": [{"name": "top", "shape": [64]}]}, "different model")]:
         _rewrite(path, **{"flowstudio.format": "2", "flowstudio.card": json.dumps(damage)})
