@@ -16,21 +16,39 @@ Semantics: see :mod:`flowstudio.importers._flownet`; here ``Conv2d`` and
 top prior conv is ``learn_top``.
 
 Pixels: images come straight from ``ToTensor``, ``x = k / 255`` in [0, 1], 8
-bits, dequantised with Gaussian noise of std 1/256 while the objective charges
-``-D log 256``.  Our convention puts pixel ``k`` at the bin centre
-``(k + 0.5) / 256`` with ``pixel_offset = 0``; the affine map between the two,
-``x_peer = (256 x - 0.5) / 255``, is folded exactly into the first ActNorm
-(``rescale_255=True``, the default), so our preprocessing feeds the network
-exactly the values it was trained on and our ``postprocess`` inverts
-``ToTensor`` (``k = round(255 x_peer)``).  Densities then differ from the
-peer's by that map's Jacobian, ``D log(256/255)`` nats: our discrete
-likelihood uses bins of width 1/255 in the peer's pixel space, which are the
-true bins of its data.  ``rescale_255=False`` keeps the peer's function of
-``x`` unchanged instead (pixels read as ``k / 256``).
+bits, dequantised with Gaussian noise of std 1/256.  Our convention puts pixel
+``k`` at the bin centre ``(k + 0.5) / 256`` with ``pixel_offset = 0``; the
+affine map between the two, ``x_peer = (256 x - 0.5) / 255``, is folded
+exactly into the first ActNorm (``rescale_255=True``, the default), so our
+preprocessing feeds the network exactly the values it was trained on and our
+``postprocess`` inverts ``ToTensor`` (``k = round(255 x_peer)``).  Densities
+then differ from the peer's by that map's Jacobian, ``D log(256/255)`` nats
+(``D = C H W``): our discrete likelihood uses bins of width 1/255 in the
+peer's pixel space, which are the true bins of its data.
+``rescale_255=False`` keeps the peer's function of ``x`` unchanged instead
+(pixels read as ``k / 256``).
+
+The peer's reported nll is not bits/dim.  ``Glow.normal_flow`` counts
+``pixels = thops.pixels(x) = H W`` (pixels, not the ``D = C H W`` values),
+charges ``-H W log 256`` for the discretisation (not ``-D log 256``) and
+reports ``nll = -(log p(x~) - H W log 256) / (H W log 2)``, with ``log p`` the
+continuous log-density of the noisy input ``x~`` in its pixel space: bits per
+*pixel*, missing ``8 (C - 1)`` bits per pixel of discretisation cost.  With
+``log p_ours = log p + D log(256/255)`` (above) and our
+``bits/dim = -(log p_ours - 8 D log 2) / (D log 2)``, the two are related by::
+
+    bits/dim (ours) = nll / C + 8 (C - 1) / C - log2(256/255)
+
+(:func:`peer_nll_to_bits_per_dim`; for RGB ``nll / 3 + 5.3277``, for grey
+``nll - 0.0056``).  This is exact for the peer's objective at a given input;
+the values the peer logs during training are measured at noisy inputs
+(random Gaussian dequantisation, batch means), ours at the bin centres, so
+converted training logs agree only approximately with ``flowstudio score``.
 """
 
 from __future__ import annotations
 
+import math
 from collections.abc import Mapping
 from typing import Any
 
@@ -45,6 +63,15 @@ REPOSITORY = "https://github.com/chaiyujin/glow-pytorch"
 NAMES = _flownet.Names(PEER, lower="l", upper="u", net="f", conv="", top="learn_top")
 PIXEL_SCALE = 256.0 / 255.0        # x_peer = PIXEL_SCALE * x + PIXEL_SHIFT
 PIXEL_SHIFT = -0.5 / 255.0
+
+
+def peer_nll_to_bits_per_dim(nll: float, channels: int) -> float:
+    """Our bits/dim of an image (after the default ``rescale_255`` import) from the nll the peer reports for it.
+
+    ``nll`` is the peer's bits per *pixel* with ``H W log 256`` charged (see the
+    module docstring): ``nll / C + 8 (C - 1) / C - log2(256/255)``.
+    """
+    return nll / channels + 8 * (channels - 1) / channels - math.log2(PIXEL_SCALE)
 
 
 def detect(state: Mapping[str, Any]) -> bool:
