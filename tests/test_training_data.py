@@ -68,9 +68,11 @@ def test_grey_images_are_converted_for_a_colour_model(messy_folder):
 def test_too_few_images_is_one_clear_error(tmp_path, capsys):
     for i in range(5):
         write_png(tmp_path / f"{i}.png", np.full((8, 8), 40 * i, np.uint8))
+    (tmp_path / "notes.png").write_bytes(b"not an image")
     assert main(["train", "--data", str(tmp_path), *STEPS]) == 2
     err = capsys.readouterr().err
     assert "only 5 usable images" in err and "at least 20" in err and "Traceback" not in err
+    assert "skipped 1 file that could not be used: notes.png: " in err  # the reason, not only a count
     with pytest.raises(DataError, match="--channels"):
         load_training_data("digits", channels=3)
 

@@ -119,9 +119,9 @@ def _load_folder(folder: Path, side: int, channels: int, max_images: int | None,
     warnings = [_skipped_warning(result.errors)] if result.errors else []
     warnings += _conversion_warnings(result.paths, side, channels)
     if len(result.images) < MIN_IMAGES:
-        skipped = f" ({len(result.errors)} skipped)" if result.errors else ""
-        raise DataError(f"only {len(result.images)} usable images in {folder}{skipped}: "
-                        f"at least {MIN_IMAGES} are needed to train")
+        skipped = f"; {_skipped_warning(result.errors)}" if result.errors else ""
+        raise DataError(f"only {len(result.images)} usable images in {folder}: "
+                        f"at least {MIN_IMAGES} are needed to train{skipped}")
     images = result.images[:max_images]
     kind = "grey" if channels == 1 else "colour"
     return _split(images, seed, f"{len(images):,} images from folder {folder.name} ({kind}, {side}x{side}; "
