@@ -1,4 +1,4 @@
-"""Opening a model file: a native Flow Studio ``.safetensors`` checkpoint, or a peer Glow checkpoint imported on the fly.
+"""Opening a model file: a native ``.safetensors`` checkpoint, or a peer Glow checkpoint imported on the fly.
 
 One loader for every front end: the command line (``--model``), the studio
 (drops, the Model panel) and Python callers.  Native files are read with
@@ -37,6 +37,9 @@ PEER_SUFFIXES = (".pt", ".pth", ".pkg", ".bin", ".ckpt")
 """Suffixes of peer checkpoints, imported on the fly; any other file is read as a native checkpoint."""
 MODEL_SUFFIXES = (NATIVE_SUFFIX, *PEER_SUFFIXES)
 """Every suffix a model file may have (what a drop onto the studio opens as a model)."""
+
+NEEDS_OPTIONS = {"image_size": "--image-size N", "hparams": "--hparams FILE"}
+"""The command-line option that gives what an import needs (``PeerImportError.needs``), for hints."""
 
 
 class ModelNotFoundError(FlowStudioError):
@@ -126,7 +129,16 @@ def open_model_stages(path: str | os.PathLike | None, device: str = "auto",
     return LoadedModel(model, card, path, file_sha256(path))
 
 
-def _import(path: Path, peer: PeerOptions) -> tuple[Any, dict[str, Any]]:
-    from flowstudio.importers import import_checkpoint
+def _import(path: Path, peer: PeerOptions) -> tuple[Any, Any]:
+    """Import a peer checkpoint; when it lacks a setting, the error says how to give it."""
+    from flowstudio.importers import PeerImportError, import_checkpoint
 
-    return import_checkpoint(path, **peer.import_kwargs())
+    try:
+        return import_checkpoint(path, **peer.import_kwargs())
+    except PeerImportError as exc:
+        if exc.needs is None:
+            raise
+        option = NEEDS_OPTIONS[exc.needs]
+        raise PeerImportError(f"{exc}. On the command line add {option}, or convert the file once with "
+                              f"`flowstudio import {path} {option} -o {path.stem}{NATIVE_SUFFIX}` "
+                              "and open the converted file", needs=exc.needs) from None

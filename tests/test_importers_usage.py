@@ -1,15 +1,19 @@
-"""Using peer checkpoints: what the peer's logged nll means in our bits/dim."""
+"""Using peer checkpoints: what the peer's logged nll means in our bits/dim, and opening them from every command."""
 
 from __future__ import annotations
 
 import math
 
+import numpy as np
 import pytest
 import torch
+from PIL import Image
 
-from flowstudio.importers import PEERS, chaiyujin, import_checkpoint, load_untrusted, unwrap_state_dict
+from flowstudio.cli.main import main
+from flowstudio.importers import PEERS, PeerImportError, chaiyujin, import_checkpoint, load_untrusted, unwrap_state_dict
+from flowstudio.loading import open_model
 from flowstudio.models import build_model
-from tests.test_importers import CHAIYUJIN, Rand, as64, fn_forward, fn_state
+from tests.test_importers import CHAIYUJIN, Rand, as64, fn_forward, fn_state, ros_state
 
 
 @pytest.mark.parametrize("channels, levels", [(3, 2), (1, 3)])
@@ -41,3 +45,52 @@ def test_the_peers_logged_nll_converts_to_our_bits_per_dim(tmp_path, channels, l
                                - math.log2(256 / 255), rtol=0, atol=1e-6)
     if channels == 1:
         torch.testing.assert_close(off, torch.full_like(off, -math.log2(256 / 255)), rtol=0, atol=1e-6)
+
+
+@pytest.fixture
+def rosinality_file(tmp_path):
+    path = tmp_path / "model_010001.pt"
+    torch.save({"module." + k: v for k, v in ros_state(Rand(8), 1, 2, 1, 4, True, True).items()}, path)
+    return path
+
+
+@pytest.fixture
+def images(tmp_path):
+    folder = tmp_path / "images"
+    folder.mkdir()
+    rng = np.random.default_rng(0)
+    for i in range(3):
+        Image.fromarray(rng.integers(0, 256, (8, 8), dtype=np.uint8)).save(folder / f"{i}.png")
+    return folder
+
+
+def test_every_command_opens_a_peer_checkpoint_with_the_import_options(rosinality_file, images, tmp_path, capsys):
+    assert main(["info", "--model", str(rosinality_file), "--image-size", "8"]) == 0
+    out = capsys.readouterr().out
+    assert "rosinality" in out and "model_010001" in out
+    assert main(["score", "-m", str(rosinality_file), "--image-size", "8", "--n-bits", "8", str(images),
+                 "-o", str(tmp_path / "s.json")]) == 0
+    assert main(["sample", "-m", str(rosinality_file), "--image-size", "8", str(images), "-n", "2",
+                 "-o", str(tmp_path / "grid.png")]) == 0
+
+
+def test_without_the_image_size_the_error_names_the_option_and_flowstudio_import(rosinality_file, capsys):
+    assert main(["info", "--model", str(rosinality_file)]) == 2
+    err = capsys.readouterr().err
+    assert len(err.splitlines()) == 1 and "Traceback" not in err
+    assert "do not record the image size" in err and "--image-size N" in err
+    assert f"flowstudio import {rosinality_file} --image-size N -o model_010001.safetensors" in err
+    with pytest.raises(PeerImportError, match="flowstudio import") as caught:  # what the studio shows
+        open_model(rosinality_file)
+    assert caught.value.needs == "image_size"
+    assert main(["import", str(rosinality_file), "-o", str(rosinality_file.with_suffix(".safetensors"))]) == 2
+    assert "(add --image-size N)" in capsys.readouterr().err
+
+
+def test_import_options_are_refused_with_a_native_checkpoint(rosinality_file, tmp_path, capsys):
+    native = tmp_path / "native.safetensors"
+    assert main(["import", str(rosinality_file), "--image-size", "8", "-o", str(native)]) == 0
+    capsys.readouterr()
+    assert main(["info", "-m", str(native), "--image-size", "8"]) == 2
+    assert "image_size: only for importing peer checkpoints" in capsys.readouterr().err
+    assert main(["info", "-m", str(native)]) == 0

@@ -18,7 +18,8 @@ from flowstudio.cli.errors import USER_ERRORS, CliError  # noqa: F401  (re-expor
 from flowstudio.data.images import iter_loaded_images
 from flowstudio.devices import CHOICES
 from flowstudio.imaging import file_digest
-from flowstudio.loading import PEER_SUFFIXES
+from flowstudio.importers import PEERS
+from flowstudio.loading import PEER_SUFFIXES, PeerOptions
 from flowstudio.loading import open_model as load_model
 from flowstudio.likelihood import COVARIANCES, LikelihoodSpec
 from flowstudio.transflow import EvidenceStats
@@ -28,16 +29,37 @@ from flowstudio.transflow.encode import encode_images
 def add_model_options(p: argparse.ArgumentParser) -> None:
     p.add_argument("--model", "-m", type=Path, default=None,
                    help=f"checkpoint: a Flow Studio .safetensors, or a peer Glow {'/'.join(PEER_SUFFIXES)} "
-                        "(imported on the fly); default: the bundled Fashion-MNIST Glow")
+                        "(imported on the fly, see the peer options); default: the bundled Fashion-MNIST Glow")
     p.add_argument("--device", choices=CHOICES, default="auto",
                    help="where the model runs: auto picks CUDA, then Apple MPS, then CPU (default: auto)")
     p.add_argument("--batch-size", type=int, default=256, metavar="N",
                    help="images encoded or decoded at a time; lower it if memory runs short (default: 256)")
+    add_peer_options(p.add_argument_group(
+        "peer checkpoints", "what importing a peer --model needs when the file does not record it "
+                            "(the same options as flowstudio import)"))
+
+
+def add_peer_options(g: argparse.ArgumentParser | argparse._ArgumentGroup) -> None:
+    """The options of :class:`flowstudio.loading.PeerOptions` (``flowstudio import`` and every ``--model``)."""
+    g.add_argument("--peer", choices=("auto", *PEERS), default="auto",
+                   help="which implementation wrote a peer checkpoint (default: detected from the weight names)")
+    g.add_argument("--hparams", type=Path, default=None, metavar="FILE",
+                   help="the peer's hyper-parameter JSON (y0ast hparams.json, chaiyujin hparams/*.json); "
+                        "default: hparams.json beside the checkpoint if present")
+    g.add_argument("--image-size", type=int, default=None, metavar="N",
+                   help="image side in pixels, when the checkpoint and hparams lack it (rosinality)")
+    g.add_argument("--channels", type=int, choices=(1, 3), default=None, help="image channels, when hparams lack it")
+    g.add_argument("--n-bits", type=int, default=None, help="bits per colour channel the model was trained with")
+
+
+def peer_options(args: argparse.Namespace) -> PeerOptions:
+    return PeerOptions(hparams=args.hparams, image_size=args.image_size, channels=args.channels,
+                       n_bits=args.n_bits, peer=args.peer)
 
 
 def open_model(args: argparse.Namespace) -> LoadedModel:
-    """Load ``--model`` (or the bundled default) on ``--device``."""
-    return load_model(args.model, args.device)
+    """Load ``--model`` (or the bundled default) on ``--device``, importing a peer checkpoint with the peer options."""
+    return load_model(args.model, args.device, peer_options(args))
 
 
 def add_posterior_options(p: argparse.ArgumentParser) -> None:

@@ -6,8 +6,9 @@ import argparse
 from pathlib import Path
 
 from flowstudio.checkpoint import save_checkpoint
-from flowstudio.cli.common import check_output
-from flowstudio.importers import PEERS, import_checkpoint
+from flowstudio.cli.common import CliError, add_peer_options, check_output, peer_options
+from flowstudio.importers import PeerImportError, import_checkpoint
+from flowstudio.loading import NEEDS_OPTIONS
 
 
 def add_parser(sub: argparse._SubParsersAction) -> None:
@@ -20,21 +21,18 @@ def add_parser(sub: argparse._SubParsersAction) -> None:
                     "and reconstructions as the peer's own code.")
     p.add_argument("checkpoint", type=Path, help="the peer checkpoint file")
     p.add_argument("-o", "--out", type=Path, required=True, help="output .safetensors file")
-    p.add_argument("--peer", choices=("auto", *PEERS), default="auto",
-                   help="which implementation wrote it (default: detected from the weight names)")
-    p.add_argument("--hparams", type=Path, default=None,
-                   help="the peer's hyper-parameter JSON (y0ast hparams.json, chaiyujin hparams/*.json); "
-                        "default: hparams.json beside the checkpoint if present")
-    p.add_argument("--image-size", type=int, default=None, help="image side in pixels, when hparams lack it")
-    p.add_argument("--channels", type=int, choices=(1, 3), default=None, help="image channels, when hparams lack it")
-    p.add_argument("--n-bits", type=int, default=None, help="bits per colour channel the model was trained with")
+    add_peer_options(p)
     p.set_defaults(run=run)
 
 
 def run(args: argparse.Namespace) -> int:
     check_output(args.out, (".safetensors",))
-    model, card = import_checkpoint(args.checkpoint, hparams_path=args.hparams, image_size=args.image_size,
-                                    channels=args.channels, n_bits=args.n_bits, peer=args.peer)
+    try:
+        model, card = import_checkpoint(args.checkpoint, **peer_options(args).import_kwargs())
+    except PeerImportError as exc:
+        if exc.needs is None:
+            raise
+        raise CliError(f"{exc} (add {NEEDS_OPTIONS[exc.needs]})") from None
     save_checkpoint(model, args.out, card)
     c, h, w = model.image_shape
     print(f"wrote {args.out}: Glow from {card.provenance.get('peer', args.peer)}, {c}x{h}x{w}, n_bits {model.n_bits}, "

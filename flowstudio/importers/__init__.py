@@ -108,7 +108,7 @@ def import_checkpoint(path: str | os.PathLike, *, hparams_path: str | os.PathLik
                                       notes=notes)
         model = build_model(config)
     except PeerImportError as exc:
-        raise PeerImportError(f"{path.name}: {exc}") from None
+        raise PeerImportError(f"{path.name}: {exc}", needs=exc.needs) from None
     except (RuntimeError, ValueError, IndexError, KeyError, TypeError) as exc:
         raise PeerImportError(f"{path.name}: inconsistent {peer} checkpoint ({exc})") from None
     try:

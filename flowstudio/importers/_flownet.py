@@ -151,7 +151,8 @@ def convert(state: Mapping[str, torch.Tensor], names: Names, hparams: Mapping[st
                                       "order is not saved in the checkpoint, so it cannot be imported")
             else:
                 raise PeerImportError(f"{peer} checkpoint has no 1x1 convolution (a fixed 'reverse' or random "
-                                      "'shuffle' permutation); pass its hparams file so the importer can tell which")
+                                      "'shuffle' permutation); pass its hparams file so the importer can tell which",
+                                      needs="hparams")
             out.invconv(level, k, parts)
             net, half = f"{pre}{names.net}", c // 2
             conv1 = fold_actnorm(r.get(f"{net}.0{names.conv}.weight", (hidden, half, 3, 3)),
@@ -200,7 +201,8 @@ def convert(state: Mapping[str, torch.Tensor], names: Names, hparams: Mapping[st
             height, width = stated_h, stated_w
         agree(peer, "image size", (height, width), (stated_h, stated_w), source)
     if height is None:
-        raise PeerImportError(f"{peer} checkpoint has no prior_h to tell the image size; pass image_size")
+        raise PeerImportError(f"{peer} checkpoint has no prior_h to tell the image size; pass image_size",
+                              needs="image_size")
     config = glow_config(channels, height, width, n_levels, n_steps, hidden, affine, pad_value=0.0,
                          n_bits=n_bits, pixel_offset=pixel_offset)
     return config, out.state

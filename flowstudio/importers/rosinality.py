@@ -134,7 +134,7 @@ def convert(state: Mapping[str, torch.Tensor], hparams: Mapping[str, Any] | None
         size = size or (int(hp["img_size"]),) * 2
     if size is None:
         raise PeerImportError(f"{PEER} checkpoints do not record the image size (train.py --img_size, default "
-                              "64); pass image_size")
+                              "64); pass image_size", needs="image_size")
     if n_bits is None:
         n_bits = int(hp.get("n_bits", DEFAULT_N_BITS))
         if "n_bits" not in hp:
