@@ -94,3 +94,20 @@ def test_import_options_are_refused_with_a_native_checkpoint(rosinality_file, tm
     assert main(["info", "-m", str(native), "--image-size", "8"]) == 2
     assert "image_size: only for importing peer checkpoints" in capsys.readouterr().err
     assert main(["info", "-m", str(native)]) == 0
+
+
+def test_a_wrong_image_size_is_the_users_value_not_an_inconsistent_checkpoint(rosinality_file, tmp_path, capsys):
+    with pytest.raises(PeerImportError, match=r"image size 30x30 does not fit the checkpoint's weights: its 2 "
+                                              r"levels .* multiple of 4 \(nearest: 28 or 32\)") as caught:
+        import_checkpoint(rosinality_file, image_size=30)
+    assert "inconsistent" not in str(caught.value)
+    assert main(["info", "-m", str(rosinality_file), "--image-size", "6"]) == 2
+    err = capsys.readouterr().err
+    assert "image size 6x6 does not fit the checkpoint's weights" in err and "nearest: 4 or 8" in err
+
+    pkg = tmp_path / "save.pkg"  # its prior_h records 8x8
+    torch.save({"graph": fn_state(Rand(3), CHAIYUJIN, 3, 8, 2, 1, 4, True, False)}, pkg)
+    with pytest.raises(PeerImportError, match=r"image size 16x16 does not fit the checkpoint's weights, which "
+                                              r"are for 8x8 images; give 8, or leave the image size out") as caught:
+        import_checkpoint(pkg, image_size=16)
+    assert "inconsistent" not in str(caught.value)

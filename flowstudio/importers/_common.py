@@ -178,6 +178,39 @@ def resolve_image_size(image_size: Any) -> tuple[int, int] | None:
     return h, w
 
 
+CALLER = "the caller"
+"""The source of values given to the import (not read from the file), in messages and ``stated`` lists."""
+
+
+def _size(size: tuple[int, int]) -> str:
+    return f"{size[0]}x{size[1]}"
+
+
+def check_image_size(size: tuple[int, int], levels: int) -> None:
+    """Refuse an image size the weights cannot process: each of the ``levels`` squeezes halves both sides.
+
+    The message is about the size given (the user's value is wrong, not the
+    checkpoint) and names the nearest sizes that would fit.
+    """
+    factor = 2**levels
+    if all(side >= factor and side % factor == 0 for side in size):
+        return
+    nearest = [sorted({max(factor, side // factor * factor), max(factor, side // factor * factor + factor)})
+               for side in size]
+    fits = (" or ".join(map(str, nearest[0])) if size[0] == size[1] else
+            " by ".join("/".join(map(str, n)) for n in nearest))
+    raise PeerImportError(f"image size {_size(size)} does not fit the checkpoint's weights: its {levels} levels "
+                          f"each halve the image, so each side must be a multiple of {factor} (nearest: {fits})")
+
+
+def image_size_mismatch(given: tuple[int, int], weights: tuple[int, int]) -> PeerImportError:
+    """The image size given contradicts the one the weights were made for (a spatial prior's shape)."""
+    fix = str(weights[0]) if weights[0] == weights[1] else _size(weights)
+    return PeerImportError(f"image size {_size(given)} does not fit the checkpoint's weights, which are for "
+                           f"{_size(weights)} images; give {fix}, or leave the image size out (it is read "
+                           "from the weights)")
+
+
 def agree(peer: str, what: str, inferred: Any, given: Any, source: str) -> None:
     """Refuse when a value stated by hparams or the caller contradicts the weights."""
     if given is not None and given != inferred:

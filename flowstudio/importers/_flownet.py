@@ -45,8 +45,9 @@ from typing import Any
 
 import torch
 
-from flowstudio.importers._common import (GlowStateWriter, KeyReader, agree, fold_actnorm, glow_config,
-                                          halves_to_cross, lu_from_matrix, lu_parts, reversal_matrix)
+from flowstudio.importers._common import (CALLER, GlowStateWriter, KeyReader, agree, check_image_size, fold_actnorm,
+                                          glow_config, halves_to_cross, image_size_mismatch, lu_from_matrix, lu_parts,
+                                          reversal_matrix)
 from flowstudio.importers.errors import PeerImportError
 
 LAYER = re.compile(r"flow\.layers\.(\d+)\.")
@@ -193,12 +194,16 @@ def convert(state: Mapping[str, torch.Tensor], names: Names, hparams: Mapping[st
               order=halves_to_cross(2 * c))
     r.check_all_used()
 
+    from_weights = height is not None
     for (stated_c, stated_h, stated_w), source in stated:
         agree(peer, "channels", channels, stated_c, source)
         if stated_h is None:
             continue
         if height is None:
+            check_image_size((stated_h, stated_w), n_levels)
             height, width = stated_h, stated_w
+        elif from_weights and source == CALLER and (stated_h, stated_w) != (height, width):
+            raise image_size_mismatch((stated_h, stated_w), (height, width))
         agree(peer, "image size", (height, width), (stated_h, stated_w), source)
     if height is None:
         raise PeerImportError(f"{peer} checkpoint has no prior_h to tell the image size; pass image_size",

@@ -55,7 +55,7 @@ from typing import Any
 import torch
 
 from flowstudio.importers import _flownet
-from flowstudio.importers._common import fold_input_affine, resolve_image_size
+from flowstudio.importers._common import CALLER, fold_input_affine, resolve_image_size
 from flowstudio.importers.errors import PeerImportError
 
 PEER = "chaiyujin"
@@ -96,7 +96,7 @@ def convert(state: Mapping[str, torch.Tensor], hparams: Mapping[str, Any] | None
         h, w, c = (int(v) for v in shape)
         stated.append(((c, h, w), "hparams (Glow.image_shape)"))
     size = resolve_image_size(image_size)
-    stated.append(((channels, *(size or (None, None))), "the caller"))
+    stated.append(((channels, *(size or (None, None))), CALLER))
     config, ours = _flownet.convert(state, NAMES, hparams, stated=stated, n_bits=8, pixel_offset=0.0)
     if rescale_255:
         key = "levels.0.steps.0.actnorm."

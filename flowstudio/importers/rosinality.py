@@ -37,8 +37,8 @@ from typing import Any
 
 import torch
 
-from flowstudio.importers._common import (GlowStateWriter, KeyReader, agree, glow_config, halves_to_cross,
-                                          lu_from_matrix, lu_parts, resolve_image_size)
+from flowstudio.importers._common import (CALLER, GlowStateWriter, KeyReader, agree, check_image_size, glow_config,
+                                          halves_to_cross, lu_from_matrix, lu_parts, resolve_image_size)
 from flowstudio.importers.errors import PeerImportError
 
 PEER = "rosinality"
@@ -81,7 +81,7 @@ def convert(state: Mapping[str, torch.Tensor], hparams: Mapping[str, Any] | None
     agree(PEER, "n_flow", n_steps, hp.get("n_flow"), "hparams")
     agree(PEER, "n_block", n_levels, hp.get("n_block"), "hparams")
     agree(PEER, "affine", affine, hp.get("affine"), "hparams")
-    agree(PEER, "channels", c_in, channels, "the caller")
+    agree(PEER, "channels", c_in, channels, CALLER)
 
     out = GlowStateWriter()
     c = c_in
@@ -130,11 +130,15 @@ def convert(state: Mapping[str, torch.Tensor], hparams: Mapping[str, Any] | None
 
     size = resolve_image_size(image_size)
     if "img_size" in hp:
-        agree(PEER, "image size", (int(hp["img_size"]),) * 2, size, "the caller")
-        size = size or (int(hp["img_size"]),) * 2
+        stated = (int(hp["img_size"]),) * 2
+        if size is not None and size != stated:
+            raise PeerImportError(f"image size {size[0]}x{size[1]} differs from the hparams' img_size "
+                                  f"{stated[0]}; give one of them only")
+        size = stated
     if size is None:
         raise PeerImportError(f"{PEER} checkpoints do not record the image size (train.py --img_size, default "
                               "64); pass image_size", needs="image_size")
+    check_image_size(size, n_levels)  # the weights are convolutions: any size their squeezes can halve fits
     if n_bits is None:
         n_bits = int(hp.get("n_bits", DEFAULT_N_BITS))
         if "n_bits" not in hp:

@@ -26,7 +26,7 @@ from typing import Any
 import torch
 
 from flowstudio.importers import _flownet
-from flowstudio.importers._common import resolve_image_size
+from flowstudio.importers._common import CALLER, resolve_image_size
 
 PEER = "y0ast"
 REPOSITORY = "https://github.com/y0ast/Glow-PyTorch"
@@ -54,7 +54,7 @@ def convert(state: Mapping[str, torch.Tensor], hparams: Mapping[str, Any] | None
     if dataset in DATASETS:
         stated.append((DATASETS[dataset][1], f"hparams (dataset={hp['dataset']})"))
     size = resolve_image_size(image_size)
-    stated.append(((channels, *(size or (None, None))), "the caller"))
+    stated.append(((channels, *(size or (None, None))), CALLER))
     if n_bits is None:
         n_bits = int(hp.get("n_bits", 8))
         if "n_bits" not in hp:
