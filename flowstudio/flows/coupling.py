@@ -44,8 +44,8 @@ class ChannelHalves(nn.Module):
     def restrict(self, param: torch.Tensor, fill: float = 0.0) -> torch.Tensor:
         return param
 
-    @staticmethod
-    def sizes(channels: int) -> tuple[int, int]:
+    def sizes(self, channels: int) -> tuple[int, int]:
+        """``(size of a, size of b)`` along the split dimension."""
         return channels // 2, channels - channels // 2
 
 
@@ -69,6 +69,7 @@ class Interleaved(nn.Module):
         return param
 
     def sizes(self, dim: int) -> tuple[int, int]:
+        """``(size of a, size of b)`` for vectors of ``dim`` entries."""
         even, odd = (dim + 1) // 2, dim // 2
         return (even, odd) if self.parity == 0 else (odd, even)
 

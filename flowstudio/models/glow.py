@@ -59,10 +59,11 @@ class FlowStep(Transform):
 
     def __init__(self, channels: int, hidden: int, affine: bool, pad_value: float):
         super().__init__()
-        half, rest = ChannelHalves.sizes(channels)
+        mask = ChannelHalves()
+        half, rest = mask.sizes(channels)
         self.actnorm = ActNorm(channels)
         self.invconv = InvConv1x1(channels)
-        self.coupling = Coupling(ChannelHalves(), GlowNet(half, 2 * rest if affine else rest, hidden, pad_value),
+        self.coupling = Coupling(mask, GlowNet(half, 2 * rest if affine else rest, hidden, pad_value),
                                  SigmoidAffineRule() if affine else AdditiveRule())
 
     def forward(self, x: torch.Tensor, context: torch.Tensor | None = None) -> tuple[torch.Tensor, torch.Tensor]:
