@@ -25,11 +25,11 @@ from collections import OrderedDict
 from collections.abc import Generator, Iterable, Iterator, Sequence
 from dataclasses import dataclass, field, replace
 from pathlib import Path
-from typing import Any
 
 import numpy as np
 import torch
 
+from flowstudio.card import ModelCard
 from flowstudio.checkpoint import LoadedModel
 from flowstudio.data.images import iter_image_paths, iter_loaded_images
 from flowstudio.imaging import file_digest
@@ -56,7 +56,7 @@ class ModelInfo:
     path: str
     model_id: str
     sha256: str
-    card: dict[str, Any]
+    card: ModelCard
     image_shape: tuple[int, int, int]
     latent_dim: int
     parameters: int
@@ -163,7 +163,7 @@ class Engine:
     def info(self) -> ModelInfo:
         m = self.model
         return ModelInfo(path=str(self.loaded.path), model_id=self.loaded.model_id, sha256=self.loaded.sha256,
-                         card=dict(self.loaded.card), image_shape=m.image_shape, latent_dim=m.latent_dim,
+                         card=self.loaded.card, image_shape=m.image_shape, latent_dim=m.latent_dim,
                          parameters=sum(p.numel() for p in m.parameters()), device=str(m.device))
 
     def has(self, sha256: str) -> bool:
