@@ -26,6 +26,8 @@ import torch
 import torch.distributed as dist
 from torch import nn
 
+from flowstudio.errors import UserInputError
+
 
 @dataclass(frozen=True)
 class Cluster:
@@ -82,7 +84,7 @@ def from_environment(device: torch.device) -> tuple[Cluster, torch.device]:
         device = torch.device("cuda", local_rank)
         torch.cuda.set_device(device)
     elif device.type != "cpu":
-        raise ValueError(f"multi-process training runs on CUDA (NCCL) or CPU (gloo), not {device.type}")
+        raise UserInputError(f"multi-process training runs on CUDA (NCCL) or CPU (gloo), not {device.type}")
     if not dist.is_initialized():
         dist.init_process_group("nccl" if device.type == "cuda" else "gloo")
     return Cluster(rank, world_size, local_rank, str(device)), device

@@ -41,6 +41,7 @@ import numpy as np
 import torch
 
 from flowstudio.checkpoint import default_card, save_checkpoint
+from flowstudio.errors import UserInputError
 from flowstudio.imaging import make_grid, save_png
 from flowstudio.models import ImageFlowConfig, build_model
 from flowstudio.training.control import Cancelled, Control
@@ -178,7 +179,7 @@ class _Session:
     def _setup(self, resume: bool) -> Iterator[dict[str, Any]]:
         n, s = len(self.job.data.train), self.s
         if not self.cluster.world_size <= s.batch_size <= n:
-            raise ValueError(f"batch size {s.batch_size} must be between the number of processes "
+            raise UserInputError(f"batch size {s.batch_size} must be between the number of processes "
                              f"({self.cluster.world_size}) and the number of training images ({n})")
         for message in self.job.data.warnings:
             yield self._event("warning", message=message)

@@ -21,6 +21,7 @@ from pathlib import Path
 from typing import Any
 
 from flowstudio.checkpoint import atomic_write_bytes
+from flowstudio.errors import UserInputError
 from flowstudio.training.events import to_json_line
 
 DEFAULT_ROOT = Path("runs")
@@ -98,7 +99,7 @@ class RunDir:
         try:
             return json.loads(self.run_json.read_text())
         except json.JSONDecodeError as exc:
-            raise ValueError(f"{self.run_json}: corrupt ({exc})") from None
+            raise UserInputError(f"{self.run_json}: corrupt ({exc})") from None
 
     def read_events(self) -> list[dict[str, Any]]:
         """The events logged so far; a line cut short by a kill is skipped."""

@@ -11,6 +11,8 @@ from __future__ import annotations
 from dataclasses import asdict, dataclass, fields
 from typing import Any
 
+from flowstudio.errors import UserInputError
+
 LR_DECAYS = ("none", "cosine")
 
 
@@ -43,13 +45,13 @@ class TrainSettings:
                     "guard_every", "sample_count")
         for name in positive:
             if int(getattr(self, name)) < 1:
-                raise ValueError(f"{name.replace('_', '-')} must be at least 1, got {getattr(self, name)}")
+                raise UserInputError(f"{name.replace('_', '-')} must be at least 1, got {getattr(self, name)}")
         if self.lr <= 0 or self.grad_clip <= 0 or self.sample_temperature < 0:
-            raise ValueError("lr and grad-clip must be positive and sample-temperature non-negative")
+            raise UserInputError("lr and grad-clip must be positive and sample-temperature non-negative")
         if min(self.warmup_steps, self.sample_every, self.max_rollbacks, self.seed) < 0:
-            raise ValueError("warmup, sample-every, max-rollbacks and seed cannot be negative")
+            raise UserInputError("warmup, sample-every, max-rollbacks and seed cannot be negative")
         if self.lr_decay not in LR_DECAYS:
-            raise ValueError(f"unknown lr-decay {self.lr_decay!r}; choose one of {', '.join(LR_DECAYS)}")
+            raise UserInputError(f"unknown lr-decay {self.lr_decay!r}; choose one of {', '.join(LR_DECAYS)}")
 
     def to_json(self) -> dict[str, Any]:
         data = asdict(self)
