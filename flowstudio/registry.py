@@ -129,6 +129,17 @@ def get_family(name: str) -> Family:
         raise UserInputError(f"unknown model family {name!r}; known: {', '.join(FAMILIES)}") from None
 
 
+def require(family: str, capability: str, purpose: str) -> Family:
+    """The entry of ``family`` if its models have ``capability`` (a :class:`Capabilities` field), else a
+    :class:`UserInputError` saying in words what ``purpose`` needs and which families offer it."""
+    entry = get_family(family)
+    if not getattr(entry.capabilities, capability):
+        able = [f.label for f in FAMILIES.values() if getattr(f.capabilities, capability)]
+        raise UserInputError(f"{entry.label} models cannot be used for {purpose}; "
+                             f"models that can: {', '.join(able) if able else 'none yet'}")
+    return entry
+
+
 def families_for(data_kind: str) -> list[Family]:
     """The families that learn from data of this kind, in registry order."""
     return [f for f in FAMILIES.values() if data_kind in f.data_kinds]

@@ -111,3 +111,13 @@ def test_registry_entries_are_complete():
             config_type.from_json({"family": entry.name, "image_shape": [1, 32, 32],
                                    **config_type.fit_arch(dict(preset.arch), (1, 32, 32))})
         assert entry.data_kinds and entry.label and entry.reference
+
+
+def test_a_capability_a_family_lacks_is_refused_in_words():
+    from flowstudio.registry import require
+
+    assert require("glow", "invertible_latent", "Transflow").name == "glow"
+    able = [f.label for f in FAMILIES.values() if f.capabilities.semi_supervised]
+    with pytest.raises(UserInputError, match="Glow models cannot be used for semi-supervised training; "
+                                             f"models that can: {', '.join(able) or 'none yet'}"):
+        require("glow", "semi_supervised", "semi-supervised training")

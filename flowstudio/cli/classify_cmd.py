@@ -6,8 +6,8 @@ import argparse
 import shutil
 from pathlib import Path
 
-from flowstudio.cli.common import (CliError, add_model_options, add_posterior_options, open_model, read_evidence,
-                                   report_skipped, spec_from_args)
+from flowstudio.cli.common import (TRANSFLOW, CliError, add_model_options, add_posterior_options, open_model,
+                                   read_evidence, report_skipped, spec_from_args)
 from flowstudio.data.images import iter_loaded_images
 from flowstudio.records import write_rows
 from flowstudio.transflow import TransflowClassifier
@@ -54,7 +54,7 @@ def parse_classes(args: argparse.Namespace) -> dict[str, list[Path]]:
 
 
 def run(args: argparse.Namespace) -> int:
-    loaded = open_model(args)
+    loaded = open_model(args, TRANSFLOW)
     model = loaded.model
     clf = TransflowClassifier(spec_from_args(args))
     for name, paths in parse_classes(args).items():

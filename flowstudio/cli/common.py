@@ -22,6 +22,7 @@ from flowstudio.importers import PEERS
 from flowstudio.loading import PEER_SUFFIXES, PeerOptions
 from flowstudio.loading import open_model as load_model
 from flowstudio.likelihood import COVARIANCES, LikelihoodSpec
+from flowstudio.registry import require
 from flowstudio.transflow import EvidenceStats
 from flowstudio.transflow.encode import encode_images
 
@@ -57,9 +58,20 @@ def peer_options(args: argparse.Namespace) -> PeerOptions:
                        n_bits=args.n_bits, peer=args.peer)
 
 
-def open_model(args: argparse.Namespace) -> LoadedModel:
-    """Load ``--model`` (or the bundled default) on ``--device``, importing a peer checkpoint with the peer options."""
-    return load_model(args.model, args.device, peer_options(args))
+def open_model(args: argparse.Namespace, needs: tuple[str, str] | None = None) -> LoadedModel:
+    """Load ``--model`` (or the bundled default) on ``--device``, importing a peer checkpoint with the peer options.
+
+    ``needs`` is ``(capability, purpose)``: the model's family must have it
+    (:func:`flowstudio.registry.require`), e.g. an invertible latent for Transflow.
+    """
+    loaded = load_model(args.model, args.device, peer_options(args))
+    if needs is not None:
+        require(loaded.model.family, *needs)
+    return loaded
+
+
+TRANSFLOW = ("invertible_latent", "Transflow (posteriors from example images)")
+"""What sample, interpolate and classify need of a model."""
 
 
 def add_posterior_options(p: argparse.ArgumentParser) -> None:

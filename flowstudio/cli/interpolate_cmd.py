@@ -7,8 +7,8 @@ from pathlib import Path
 
 import torch
 
-from flowstudio.cli.common import (CliError, add_model_options, add_posterior_options, check_output, open_model,
-                                   read_evidence, spec_from_args)
+from flowstudio.cli.common import (TRANSFLOW, CliError, add_model_options, add_posterior_options, check_output,
+                                   open_model, read_evidence, spec_from_args)
 from flowstudio.imaging import make_grid, save_animation, save_png
 from flowstudio.records import likelihood_record, model_record
 from flowstudio.transflow import posterior
@@ -48,7 +48,7 @@ def run(args: argparse.Namespace) -> int:
         check_output(args.gif, (".gif", ".webp"))
     if args.steps < 2 or args.rows < 1:
         raise CliError("--steps must be at least 2 and --rows at least 1")
-    loaded = open_model(args)
+    loaded = open_model(args, TRANSFLOW)
     model, spec = loaded.model, spec_from_args(args)
     set_a = read_evidence(args.set_a, loaded, args.batch_size, "images in --from")
     set_b = read_evidence(args.set_b, loaded, args.batch_size, "images in --to")

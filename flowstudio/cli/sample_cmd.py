@@ -7,8 +7,8 @@ from pathlib import Path
 
 import torch
 
-from flowstudio.cli.common import (CliError, add_model_options, add_posterior_options, check_output, open_model,
-                                   read_evidence, spec_from_args)
+from flowstudio.cli.common import (TRANSFLOW, CliError, add_model_options, add_posterior_options, check_output,
+                                   open_model, read_evidence, spec_from_args)
 from flowstudio.imaging import make_grid, save_png, to_pil
 from flowstudio.records import likelihood_record, model_record
 from flowstudio.transflow import DiagGaussian, posterior
@@ -42,7 +42,7 @@ def run(args: argparse.Namespace) -> int:
     check_output(args.out, (".png",))
     if args.count < 1:
         raise CliError("--count must be at least 1")
-    loaded = open_model(args)
+    loaded = open_model(args, TRANSFLOW)
     model = loaded.model
     seeds = list(range(args.seed, args.seed + args.count))
     params = {**model_record(loaded), "temperature": args.temperature}

@@ -29,7 +29,7 @@ def add_parser(sub: argparse._SubParsersAction) -> None:
 
 
 def run(args: argparse.Namespace) -> int:
-    loaded = open_model(args)
+    loaded = open_model(args, ("exact_density", "scoring images by bits/dim"))
     model = loaded.model
     reference = BpdReference.from_card(loaded.card)
     c, h, w = model.image_shape
