@@ -10,6 +10,7 @@ from __future__ import annotations
 import hashlib
 import io
 import json
+import math
 from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
@@ -51,6 +52,15 @@ def make_grid(images: np.ndarray | torch.Tensor, nrow: int | None = None, paddin
         y, x = padding + r * (h + padding), padding + col * (w + padding)
         out[:, y:y + h, x:x + w] = a[i]
     return to_pil(out)
+
+
+def grid_bytes(n: int, shape: Sequence[int], nrow: int | None = None, padding: int = 2, scale: int = 1) -> int:
+    """Bytes of the uint8 array :func:`make_grid` builds for ``n`` images of ``shape`` ``[C, H, W]``
+    (to refuse an impossible request before allocating it)."""
+    c, h, w = shape
+    cols = nrow or max(1, math.ceil(math.sqrt(n)))
+    rows = math.ceil(n / cols)
+    return c * (rows * (h * scale + padding) + padding) * (cols * (w * scale + padding) + padding)
 
 
 def png_bytes(image: Image.Image, params: dict[str, Any] | None = None) -> bytes:

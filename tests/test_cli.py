@@ -101,7 +101,7 @@ def test_classify_and_score_write_tables(digits_model, digit_folders, tmp_path, 
 @pytest.mark.parametrize("argv, message", [
     (["sample", "{missing}", "-o", "{tmp}/x.png"], "no usable evidence images"),
     (["sample", "-o", "{tmp}/x.jpg"], "must end in .png"),
-    (["sample", "{tmp}", "-o", "{tmp}/x.png", "--lam", "-1"], "lambda must be positive"),
+    (["sample", "{tmp}", "-o", "{tmp}/x.png", "--lam", "-1"], "--lam: must be a number above 0"),
     (["info", "-m", "{tmp}/bad.safetensors"], "not a safetensors file"),
     (["classify", "{tmp}", "--class", "a={tmp}"], "at least two classes"),
     (["train", "--data", "{tmp}", "-o", "{tmp}/m.safetensors"], "only 0 usable images"),

@@ -84,12 +84,12 @@ def test_core_value_checks_raise_user_input_errors():
 
 
 @pytest.mark.parametrize("argv, message", [
-    (["--steps", "0"], "steps must be at least 1, got 0"),
+    (["--steps", "0"], "--steps: must be a whole number from 1 to 1,000,000,000, not 0"),
     (["--arch", "hidden=-1"], "glow hidden must be between 1 and 2048, not -1"),
     (["--arch", "steps=1e9"], "glow steps must be between 1 and 128"),
     (["--arch", "bogus=1"], "unknown glow setting bogus"),
-    (["--n-bits", "0"], "n_bits must be between 1 and 8, not 0"),
-    (["--n-bits", "9"], "n_bits must be between 1 and 8, not 9"),
+    (["--n-bits", "0"], "--n-bits: must be a whole number from 1 to 8, not 0"),
+    (["--arch", "n_bits=9"], "glow n_bits must be between 1 and 8, not 9"),
 ])
 def test_train_options_out_of_range_are_one_line_before_anything_runs(argv, message, capsys, tmp_path):
     assert main(["train", "--data", "digits", "--family", "glow", "--run-dir", str(tmp_path / "run"), *argv]) == 2

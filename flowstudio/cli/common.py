@@ -15,6 +15,7 @@ import torch
 
 from flowstudio.checkpoint import LoadedModel
 from flowstudio.cli.errors import USER_ERRORS, CliError  # noqa: F401  (re-exported: train_cmd imports them from here)
+from flowstudio.cli.options import MAX_BATCH, MAX_LAMBDA, add_number
 from flowstudio.data.images import iter_loaded_images
 from flowstudio.devices import CHOICES
 from flowstudio.imaging import file_digest
@@ -22,6 +23,7 @@ from flowstudio.importers import PEERS
 from flowstudio.loading import PEER_SUFFIXES, PeerOptions
 from flowstudio.loading import open_model as load_model
 from flowstudio.likelihood import COVARIANCES, LikelihoodSpec
+from flowstudio.models.config import MAX_SIDE
 from flowstudio.registry import require
 from flowstudio.transflow import EvidenceStats
 from flowstudio.transflow.encode import encode_images
@@ -33,8 +35,8 @@ def add_model_options(p: argparse.ArgumentParser) -> None:
                         "(imported on the fly, see the peer options); default: the bundled Fashion-MNIST Glow")
     p.add_argument("--device", choices=CHOICES, default="auto",
                    help="where the model runs: auto picks CUDA, then Apple MPS, then CPU (default: auto)")
-    p.add_argument("--batch-size", type=int, default=256, metavar="N",
-                   help="images encoded or decoded at a time; lower it if memory runs short (default: 256)")
+    add_number(p, "--batch-size", whole=True, low=1, high=MAX_BATCH, default=256, metavar="N",
+               help="images encoded or decoded at a time; lower it if memory runs short")
     add_peer_options(p.add_argument_group(
         "peer checkpoints", "what importing a peer --model needs when the file does not record it "
                             "(the same options as flowstudio import)"))
@@ -47,10 +49,10 @@ def add_peer_options(g: argparse.ArgumentParser | argparse._ArgumentGroup) -> No
     g.add_argument("--hparams", type=Path, default=None, metavar="FILE",
                    help="the peer's hyper-parameter JSON (y0ast hparams.json, chaiyujin hparams/*.json); "
                         "default: hparams.json beside the checkpoint if present")
-    g.add_argument("--image-size", type=int, default=None, metavar="N",
-                   help="image side in pixels, when the checkpoint and hparams lack it (rosinality)")
+    add_number(g, "--image-size", whole=True, low=1, high=MAX_SIDE, metavar="N",
+               help="image side in pixels, when the checkpoint and hparams lack it (rosinality)")
     g.add_argument("--channels", type=int, choices=(1, 3), default=None, help="image channels, when hparams lack it")
-    g.add_argument("--n-bits", type=int, default=None, help="bits per colour channel the model was trained with")
+    add_number(g, "--n-bits", whole=True, low=1, high=8, help="bits per colour channel the model was trained with")
 
 
 def peer_options(args: argparse.Namespace) -> PeerOptions:
@@ -76,17 +78,17 @@ TRANSFLOW = ("invertible_latent", "Transflow (posteriors from example images)")
 
 def add_posterior_options(p: argparse.ArgumentParser) -> None:
     g = p.add_argument_group("posterior (Transflow)")
-    g.add_argument("--lam", type=float, default=0.5, metavar="R",
-                   help="lambda as a multiple of the number m of evidence images, lambda = R*m. "
-                        "Small R follows the evidence closely; large R stays nearer the model's "
-                        "usual images. Useful range 0.3-0.7 (default: 0.5)")
-    g.add_argument("--lam-abs", type=float, default=None, metavar="L",
-                   help="absolute lambda instead of a multiple of m")
+    add_number(g, "--lam", whole=False, low=0, high=MAX_LAMBDA, open_low=True, default=0.5, metavar="R",
+               help="lambda as a multiple of the number m of evidence images, lambda = R*m. "
+                    "Small R follows the evidence closely; large R stays nearer the model's "
+                    "usual images. Useful range 0.3-0.7")
+    add_number(g, "--lam-abs", whole=False, low=0, high=MAX_LAMBDA, open_low=True, metavar="L",
+               help="absolute lambda instead of a multiple of m")
     g.add_argument("--covariance", choices=COVARIANCES, default="isotropic",
                    help="likelihood covariance: isotropic lambda*I as in the paper, or diagonal "
                         "lambda*(per-dimension evidence variance), beyond the paper (default: isotropic)")
-    g.add_argument("--floor", type=float, default=1e-2,
-                   help="smallest per-dimension variance for --covariance diagonal (default: 0.01)")
+    add_number(g, "--floor", whole=False, low=0, high=100, open_low=True, default=1e-2,
+               help="smallest per-dimension variance for --covariance diagonal")
 
 
 def spec_from_args(args: argparse.Namespace) -> LikelihoodSpec:

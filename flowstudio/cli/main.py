@@ -21,6 +21,7 @@ from types import ModuleType
 
 from flowstudio import __version__
 from flowstudio.cli.errors import USER_ERRORS
+from flowstudio.cli.options import OptionError, Parser
 
 SUBCOMMANDS = ("sample", "interpolate", "classify", "score", "info", "import", "train", "gui", "screenshot")
 """Subcommand names, in help order; ``NAME`` lives in ``flowstudio.cli.NAME_cmd``."""
@@ -49,8 +50,7 @@ def subcommand(name: str) -> ModuleType:
 
 def build_parser(only: str | None = None) -> argparse.ArgumentParser:
     """The parser with every subcommand, or with ``only`` that one (imports just its module)."""
-    parser = argparse.ArgumentParser(prog="flowstudio", description=DESCRIPTION,
-                                     formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser = Parser(prog="flowstudio", description=DESCRIPTION, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--version", action="version", version=f"flowstudio {__version__}")
     sub = parser.add_subparsers(dest="command", metavar="COMMAND", required=True)
     for name in SUBCOMMANDS if only is None else (only,):
@@ -62,7 +62,11 @@ def main(argv: list[str] | None = None) -> int:
     argv = sys.argv[1:] if argv is None else list(argv)
     argv = argv or [DEFAULT_COMMAND]
     parser = build_parser(argv[0] if argv[0] in SUBCOMMANDS else None)
-    args = parser.parse_args(argv)
+    try:
+        args = parser.parse_args(argv)
+    except OptionError as exc:
+        print(exc, file=sys.stderr)
+        return 2
     args.argv = argv
     try:
         return int(args.run(args) or 0)

@@ -12,6 +12,8 @@ import os
 import tempfile
 from pathlib import Path
 
+from flowstudio.cli.options import add_number
+
 
 def _size(text: str) -> tuple[int, int]:
     try:
@@ -27,8 +29,8 @@ def add_parser(sub: argparse._SubParsersAction) -> None:
                                    "wait until every view has finished drawing, and save one PNG per view.")
     p.add_argument("--out", type=Path, required=True, help="folder for the PNGs (created if needed)")
     p.add_argument("--size", type=_size, default=(1400, 900), metavar="WxH", help="window size (default: 1400x900)")
-    p.add_argument("--scale", type=float, default=1.0,
-                   help="device pixel ratio to render at, e.g. 2 for a high-DPI screen (default: 1)")
+    add_number(p, "--scale", whole=False, low=0.25, high=4, default=1.0,
+               help="device pixel ratio to render at, e.g. 2 for a high-DPI screen")
     p.set_defaults(run=run)
 
 
