@@ -246,7 +246,7 @@ def test_bad_arguments_are_programming_errors(tmp_path):
 def test_iter_image_paths_expands_folders(tmp_path):
     (tmp_path / "set" / "sub").mkdir(parents=True)
     (tmp_path / "set" / ".git").mkdir()
-    for name in ["b.png", "a.JPG", "notes.txt", ".hidden.png", "sub/c.webp", ".git/d.png"]:
+    for name in ["b.png", "a.JPG", "notes.txt", ".hidden.png", "sub/c.webp", ".git/d.png", "sub/scan.TIF"]:
         (tmp_path / "set" / name).write_bytes(b"x")
     (tmp_path / "empty").mkdir()
     explicit = tmp_path / "set" / "notes.txt"
@@ -257,9 +257,13 @@ def test_iter_image_paths_expands_folders(tmp_path):
     names = [str(f.relative_to(tmp_path / "set")) for f in files]
     assert names == ["a.JPG", "b.png", "sub/c.webp", "notes.txt"]
     assert [(p.name, r.split(" (")[0]) for p, r in problems] == [
+        ("scan.TIF", "unsupported image format TIFF"),  # every file a scan leaves out says why
         ("empty", "folder has no images"),
         ("gone", "no such file or folder"),
     ]
+    _, problems = iter_image_paths(tmp_path / "set")
+    assert [(p.name, r.split(" (")[0]) for p, r in problems] == [
+        ("notes.txt", "not an image file"), ("scan.TIF", "unsupported image format TIFF")]
     assert iter_image_paths(str(tmp_path / "set" / "b.png")) == ([tmp_path / "set" / "b.png"], [])
 
 

@@ -151,7 +151,8 @@ def iter_image_paths(paths: PathLike | Iterable[PathLike]) -> tuple[list[Path], 
     hidden files and folders (names starting with ``.``) are skipped.  A file
     reached twice is listed once.  Returns ``(files, problems)`` where
     ``problems`` holds ``(path, reason)`` for missing paths, folders without
-    images and folders that could not be read.
+    images, folders that could not be read, and every other file a folder
+    scan left out (an unsupported format such as TIFF, or not an image).
     """
     if isinstance(paths, (str, os.PathLike)):
         paths = [paths]
@@ -175,7 +176,7 @@ def iter_image_paths(paths: PathLike | Iterable[PathLike]) -> tuple[list[Path], 
             extensions = ", ".join(sorted(IMAGE_EXTENSIONS))
             problems.append((path, f"folder has no images (looked for {extensions})"))
         files.update(dict.fromkeys(found))
-    return list(files), problems
+    return list(files), [(p, reason) for p, reason in problems if p not in files]  # named directly: kept
 
 
 def iter_loaded_images(
@@ -256,12 +257,29 @@ def _scan_folder(folder: Path, problems: list[tuple[Path, str]]) -> list[Path]:
 
     for folder_path, subfolders, names in os.walk(folder, onerror=report):
         subfolders[:] = sorted(name for name in subfolders if not name.startswith("."))
-        found += (
-            Path(folder_path, name)
-            for name in sorted(names)
-            if not name.startswith(".") and Path(name).suffix.lower() in IMAGE_EXTENSIONS
-        )
+        for name in sorted(names):
+            if name.startswith("."):
+                continue
+            suffix = Path(name).suffix.lower()
+            if suffix in IMAGE_EXTENSIONS:
+                found.append(Path(folder_path, name))
+            else:
+                problems.append((Path(folder_path, name), _not_scanned(suffix)))
     return found
+
+
+UNSUPPORTED_FORMATS = {".tif": "TIFF", ".tiff": "TIFF", ".heic": "HEIC", ".heif": "HEIF", ".avif": "AVIF",
+                       ".jxl": "JPEG XL", ".psd": "Photoshop", ".svg": "SVG", ".ico": "ICO", ".exr": "OpenEXR",
+                       ".dng": "camera raw", ".cr2": "camera raw", ".nef": "camera raw", ".arw": "camera raw"}
+"""Image formats people keep beside their pictures that Flow Studio does not read, by extension."""
+
+
+def _not_scanned(suffix: str) -> str:
+    """Why a file found in a folder is left out."""
+    if suffix in UNSUPPORTED_FORMATS:
+        return (f"unsupported image format {UNSUPPORTED_FORMATS[suffix]} (supported: {_FORMAT_NAMES}); "
+                "convert it to PNG or JPEG")
+    return f"not an image file (no {', '.join(sorted(IMAGE_EXTENSIONS))} extension)"
 
 
 def _check_args(channels: int, size: tuple[int, int], background: int) -> None:
