@@ -146,6 +146,9 @@ def read_extra_metadata(path: str | os.PathLike) -> dict[str, Any] | None:
 def _header_metadata(path: str | os.PathLike) -> dict[str, str]:
     """A Flow Studio checkpoint's header metadata, checked for format; raises :class:`CheckpointError`."""
     path = Path(path)
+    if path.is_dir():
+        raise CheckpointError(f"{path}: is a folder, not a checkpoint file (a model is one .safetensors file; "
+                              "a training run's folder holds it as model.safetensors)")
     if not path.is_file():
         raise CheckpointError(f"{path}: no such checkpoint file")
     try:

@@ -11,6 +11,7 @@ from pathlib import Path
 
 from flowstudio.checkpoint import (CheckpointError, default_card, load_checkpoint, read_metadata,
                                    save_checkpoint)
+from flowstudio.errors import WriteError
 from flowstudio.models import build_model
 from tests.conftest import TINY_CONFIGS, randomized
 
@@ -47,6 +48,9 @@ def test_loading_never_unpickles_and_refuses_other_files(tmp_path):
         load_checkpoint(foreign)
     with pytest.raises(CheckpointError, match="no such checkpoint"):
         load_checkpoint(tmp_path / "missing.safetensors")
+    (tmp_path / "run.safetensors").mkdir()
+    with pytest.raises(CheckpointError, match="is a folder, not a checkpoint file"):
+        load_checkpoint(tmp_path / "run.safetensors")
     empty = tmp_path / "empty.safetensors"
     empty.write_bytes(b"")
     with pytest.raises(CheckpointError, match="not a safetensors file"):
@@ -79,8 +83,10 @@ def test_failed_write_leaves_previous_checkpoint_intact(tmp_path, monkeypatch):
         raise OSError(28, "No space left on device")
 
     monkeypatch.setattr("os.fsync", full_disk)
-    with pytest.raises(OSError, match="No space"):
+    with pytest.raises(WriteError, match="no space left on device") as info:
         save_checkpoint(randomized(model), path)
+    assert str(info.value) == f"cannot write {path}: no space left on device (the previous file is intact)"
+    assert isinstance(info.value.__cause__, OSError) and info.value.__cause__.errno == 28
     assert path.read_bytes() == before
     assert [p.name for p in tmp_path.iterdir()] == ["m.safetensors"]
 
