@@ -56,8 +56,12 @@ def tooltip(item: Any, state: str) -> str:
     elif state == "waiting":
         lines.append("Kept, and read as soon as a model is open")
     else:
-        lines.append(f"{item.bpd:.3f} bits per pixel under the model")
-        if item.unlikely:
+        lines.append(f"{item.bpd:.3f} bits per pixel under the model (lower is likelier)")
+        if item.unlikely and item.bpd < 0:
+            lines.append("<span style='color:#f0b429'>Below 0 bits per pixel, which no real image can score: the "
+                         "model's density is sharply peaked at flat or constant images, so this one is atypical "
+                         f"and pulls the samples toward flat images.</span><br><i>{item.reason}</i>")
+        elif item.unlikely:
             lines.append("<span style='color:#f0b429'>The model finds this image very unlikely; it may pull the "
                          f"samples away from what the model can draw.</span><br><i>{item.reason}</i>")
     if not item.included:
