@@ -20,8 +20,10 @@ training runs and imports all open; a file from a newer version is refused
 with a message saying so.  The config and card are validated before any
 tensor is read or any layer built.
 
-Files are written atomically (temporary file, fsync, rename), so a crash
-mid-write leaves any previous checkpoint at that path intact.
+Files are written atomically (temporary file, fsync, rename:
+:func:`flowstudio.files.atomic_write_bytes`), so a crash or a full disk
+mid-write leaves any previous checkpoint at that path intact; a failed write
+raises :class:`~flowstudio.errors.WriteError`.
 """
 
 from __future__ import annotations
@@ -30,7 +32,6 @@ import functools
 import hashlib
 import json
 import os
-import tempfile
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -41,6 +42,7 @@ from safetensors.torch import load_file, save
 
 from flowstudio.card import CardError, ModelCard
 from flowstudio.errors import ConfigError, FlowStudioError
+from flowstudio.files import atomic_write_bytes  # noqa: F401  (also used from here by other modules)
 from flowstudio.layout import LatentLayout
 from flowstudio.models import ImageFlow, build_model, config_from_json
 from flowstudio.registry import get_family
@@ -76,28 +78,6 @@ def default_card(model: ImageFlow, **facts: Any) -> ModelCard:
     flat = {"family": model.family, "architecture": model.config.architecture(),
             "image_shape": list(model.image_shape), "n_bits": model.n_bits, **facts}
     return ModelCard.from_json(flat, model.layout)
-
-
-def atomic_write_bytes(path: Path, data: bytes) -> None:
-    """Write ``data`` to ``path`` via a temporary file in the same folder, fsync and rename."""
-    path = Path(path)
-    mode = path.stat().st_mode & 0o777 if path.exists() else 0o644
-    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
-    try:
-        os.fchmod(fd, mode)  # mkstemp creates 0600; keep the file's mode (or rw-r--r--)
-        with os.fdopen(fd, "wb") as fh:
-            fh.write(data)
-            fh.flush()
-            os.fsync(fh.fileno())
-        os.replace(tmp, path)
-    except BaseException:
-        Path(tmp).unlink(missing_ok=True)
-        raise
-    dir_fd = os.open(path.parent, os.O_RDONLY)
-    try:
-        os.fsync(dir_fd)
-    finally:
-        os.close(dir_fd)
 
 
 def save_checkpoint(model: ImageFlow, path: str | os.PathLike, card: dict[str, Any] | None = None,

@@ -98,7 +98,7 @@ def test_repeated_nan_gives_up_with_an_error(digits, tmp_path, capsys):
 
 
 class _DiskFillsUp:
-    """Stands in for the ``os`` module of flowstudio.checkpoint: once armed, a write stops half-way with ENOSPC."""
+    """Stands in for the ``os`` module of flowstudio.files (the atomic writer): once armed, a write stops half-way with ENOSPC."""
 
     def __init__(self):
         self.armed = False
@@ -128,7 +128,7 @@ class _HalfWriter:
 
 def test_full_disk_in_mid_checkpoint_write_stops_with_one_error_and_keeps_the_last_checkpoint(tmp_path, monkeypatch, capsys):
     disk = _DiskFillsUp()
-    monkeypatch.setattr("flowstudio.checkpoint.os", disk)
+    monkeypatch.setattr("flowstudio.files.os", disk)
     from flowstudio.training import engine
 
     real_save = engine.save_state
@@ -143,7 +143,7 @@ def test_full_disk_in_mid_checkpoint_write_stops_with_one_error_and_keeps_the_la
     err = capsys.readouterr().err
     assert status == 1
     error_lines = [line for line in err.splitlines() if "error:" in line]
-    assert len(error_lines) == 1 and "No space left on device" in error_lines[0]
+    assert len(error_lines) == 1 and "could not write the checkpoint (no space left on device)" in error_lines[0]
     assert "the last checkpoint (step 4) is intact" in error_lines[0]
     assert events_of(run)[-1]["event"] == "error"
     assert read_extra_metadata(run / "checkpoint.safetensors")["progress"]["step"] == 4

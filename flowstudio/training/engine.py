@@ -41,7 +41,7 @@ import numpy as np
 import torch
 
 from flowstudio.checkpoint import default_card, save_checkpoint
-from flowstudio.errors import UserInputError
+from flowstudio.errors import UserInputError, WriteError, reason_in_words
 from flowstudio.imaging import make_grid, save_png
 from flowstudio.models import ImageFlowConfig, build_model
 from flowstudio.training.control import Cancelled, Control
@@ -75,10 +75,16 @@ class TrainJob:
 
 
 class WriteFailed(Exception):
-    """Writing a file of the run failed (full disk, lost permissions); wraps the OSError."""
+    """Writing a file of the run failed (full disk, read-only, lost permissions); wraps the error.
 
-    def __init__(self, what: str, error: OSError):
-        super().__init__(f"could not write the {what} ({error.strerror or error})")
+    ``error`` is the :class:`~flowstudio.errors.WriteError` of the shared
+    writers (checkpoints, sample grids) or the plain ``OSError`` of the event
+    log; either way the reason is said in the same words.
+    """
+
+    def __init__(self, what: str, error: OSError | WriteError):
+        reason = error.reason if isinstance(error, WriteError) else reason_in_words(error)
+        super().__init__(f"could not write the {what} ({reason})")
 
 
 def amp_enabled(requested: bool | None, device: torch.device) -> bool:
@@ -172,7 +178,7 @@ class _Session:
     def _write(self, what: str, function: Any, *args: Any) -> Any:
         try:
             return function(*args)
-        except OSError as exc:
+        except (OSError, WriteError) as exc:
             raise WriteFailed(what, exc) from exc
 
     # -- before the first step ---------------------------------------------------

@@ -10,7 +10,8 @@ Layout::
       model.safetensors         the final model with its model card (written when training is done)
 
 Every file except ``events.jsonl`` is replaced atomically (write a temporary
-file, fsync, rename), so a crash at any moment leaves the previous version.
+file, fsync, rename), so a crash or a full disk at any moment leaves the
+previous version; a write that fails raises :class:`~flowstudio.errors.WriteError`.
 """
 
 from __future__ import annotations
@@ -20,8 +21,8 @@ import os
 from pathlib import Path
 from typing import Any
 
-from flowstudio.checkpoint import atomic_write_bytes
-from flowstudio.errors import UserInputError
+from flowstudio.errors import UserInputError, WriteError
+from flowstudio.files import atomic_write_bytes, make_folder
 from flowstudio.training.events import to_json_line
 
 DEFAULT_ROOT = Path("runs")
@@ -63,7 +64,7 @@ class RunDir:
         ``mkdir`` either creates the folder or fails, so two runs started at
         the same moment never share a folder.
         """
-        root.mkdir(parents=True, exist_ok=True)
+        make_folder(root)
         for i in range(1, 10_000):
             path = root / (name if i == 1 else f"{name}-{i}")
             try:
@@ -71,6 +72,8 @@ class RunDir:
                 return cls(path)
             except FileExistsError:
                 continue
+            except OSError as exc:
+                raise WriteError.of(exc, path, "create the folder") from exc
         raise FileExistsError(f"{root}: too many runs named {name!r}; pass --run-dir")
 
     def prepare(self) -> None:
@@ -78,17 +81,20 @@ class RunDir:
 
         Temporary files of interrupted atomic writes are removed, and a last
         event line cut short is ended, so that new events start on a line of
-        their own.
+        their own.  A folder that cannot be written raises :class:`WriteError`.
         """
-        self.samples.mkdir(parents=True, exist_ok=True)
-        for folder in (self.path, self.samples):
-            for tmp in folder.glob(".*.tmp"):
-                tmp.unlink(missing_ok=True)
-        if self.events.is_file() and self.events.stat().st_size:
-            with open(self.events, "rb+") as fh:
-                fh.seek(-1, os.SEEK_END)
-                if fh.read(1) != b"\n":
-                    fh.write(b"\n")
+        make_folder(self.samples)
+        try:
+            for folder in (self.path, self.samples):
+                for tmp in folder.glob(".*.tmp"):
+                    tmp.unlink(missing_ok=True)
+            if self.events.is_file() and self.events.stat().st_size:
+                with open(self.events, "rb+") as fh:
+                    fh.seek(-1, os.SEEK_END)
+                    if fh.read(1) != b"\n":
+                        fh.write(b"\n")
+        except OSError as exc:
+            raise WriteError.of(exc, exc.filename or self.events) from exc
 
     def write_info(self, info: dict[str, Any]) -> None:
         atomic_write_bytes(self.run_json, (json.dumps(info, indent=2, sort_keys=True) + "\n").encode())
