@@ -3,12 +3,13 @@
 from __future__ import annotations
 
 import argparse
-import shutil
 from pathlib import Path
 
 from flowstudio.cli.common import (TRANSFLOW, CliError, add_model_options, add_posterior_options, open_model,
                                    read_evidence, report_skipped, spec_from_args)
 from flowstudio.data.images import iter_loaded_images
+from flowstudio.errors import WriteError
+from flowstudio.files import copy_file, make_folder
 from flowstudio.records import write_rows
 from flowstudio.transflow import TransflowClassifier
 from flowstudio.transflow.encode import encode_images
@@ -73,11 +74,18 @@ def run(args: argparse.Namespace) -> int:
         raise CliError("no usable query images")
     write_rows(rows, ["file", "predicted", *clf.classes], args.out)
     if args.copy_to:
-        for row in rows:
-            dest = args.copy_to / str(row["predicted"])
-            dest.mkdir(parents=True, exist_ok=True)
-            shutil.copy2(row["file"], dest / Path(row["file"]).name)
+        _copy_into_classes(rows, args.copy_to, args.out)
     counts = {name: sum(r["predicted"] == name for r in rows) for name in clf.classes}
     print("classified " + str(len(rows)) + " images: " + ", ".join(f"{k} {v}" for k, v in counts.items()))
     return 0
 
+
+def _copy_into_classes(rows: list[dict], copy_to: Path, table: Path | None) -> None:
+    """``--copy-to``: each query into ``copy_to/<predicted>/``; a failed write says what was done before it."""
+    for done, row in enumerate(rows):
+        try:
+            copy_file(row["file"], make_folder(copy_to / str(row["predicted"])) / Path(row["file"]).name)
+        except WriteError as exc:
+            kept = f"the table {table} was written, and " if table is not None else ""
+            raise exc.also(f"{kept}{done} of {len(rows)} files were copied into {copy_to} before this") \
+                from exc.__cause__

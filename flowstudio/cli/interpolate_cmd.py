@@ -9,6 +9,8 @@ import torch
 
 from flowstudio.cli.common import (TRANSFLOW, CliError, add_model_options, add_posterior_options, check_output,
                                    open_model, read_evidence, spec_from_args)
+from flowstudio.errors import WriteError
+from flowstudio.files import make_folder
 from flowstudio.imaging import make_grid, save_animation, save_png
 from flowstudio.records import likelihood_record, model_record
 from flowstudio.transflow import posterior
@@ -66,12 +68,20 @@ def run(args: argparse.Namespace) -> int:
               "seeds": seeds, "steps": args.steps, "direct_row": args.direct, **likelihood_record(spec)}
     save_png(make_grid(images.flatten(0, 1), nrow=args.steps, scale=scale), args.out, params)
     frames = [make_grid(images[:, i], nrow=1, scale=scale) for i in range(args.steps)]
-    if args.gif:
-        save_animation(frames, args.gif)
-    if args.frames_dir:
-        args.frames_dir.mkdir(parents=True, exist_ok=True)
-        for i, (t, frame) in enumerate(zip(ts.tolist(), frames)):
-            save_png(frame, args.frames_dir / f"{args.out.stem}_{i:03d}.png", {**params, "t": t})
+    written, n_frames = [str(args.out)], 0
+    try:
+        if args.gif:
+            save_animation(frames, args.gif)
+            written.append(str(args.gif))
+        if args.frames_dir:
+            make_folder(args.frames_dir)
+            for i, (t, frame) in enumerate(zip(ts.tolist(), frames)):
+                save_png(frame, args.frames_dir / f"{args.out.stem}_{i:03d}.png", {**params, "t": t})
+                n_frames += 1
+    except WriteError as exc:
+        if args.frames_dir and n_frames:
+            written.append(f"{n_frames} of {len(frames)} frames in {args.frames_dir}")
+        raise exc.also(f"written before this: {', '.join(written)}") from exc.__cause__
     extra = f", animation {args.gif}" if args.gif else ""
     print(f"wrote {args.out}: {len(rows)} row(s) x {args.steps} steps from {post_a.m} to {post_b.m} "
           f"evidence images{extra}")

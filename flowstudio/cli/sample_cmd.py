@@ -9,6 +9,8 @@ import torch
 
 from flowstudio.cli.common import (TRANSFLOW, CliError, add_model_options, add_posterior_options, check_output,
                                    open_model, read_evidence, spec_from_args)
+from flowstudio.errors import WriteError
+from flowstudio.files import make_folder
 from flowstudio.imaging import make_grid, save_png, to_pil
 from flowstudio.records import likelihood_record, model_record
 from flowstudio.transflow import DiagGaussian, posterior
@@ -59,9 +61,15 @@ def run(args: argparse.Namespace) -> int:
     scale = args.scale or max(1, -(-96 // model.image_shape[1]))
     save_png(make_grid(images, nrow=args.nrow, scale=scale), args.out, {**params, "seeds": seeds})
     if args.cells:
-        args.cells.mkdir(parents=True, exist_ok=True)
-        for seed, image in zip(seeds, images):
-            save_png(to_pil(image), args.cells / f"{args.out.stem}_seed{seed}.png", {**params, "seeds": [seed]})
+        written = 0
+        try:
+            make_folder(args.cells)
+            for seed, image in zip(seeds, images):
+                save_png(to_pil(image), args.cells / f"{args.out.stem}_seed{seed}.png", {**params, "seeds": [seed]})
+                written += 1
+        except WriteError as exc:
+            raise exc.also(f"the grid {args.out} was written, and {written} of {len(seeds)} cells before this") \
+                from exc.__cause__
     what = f"posterior of {dist.m} images, lambda={dist.lam_abs:g}" if args.evidence else "the model's prior"
     print(f"wrote {args.out}: {args.count} samples from {what}, seeds {seeds[0]}..{seeds[-1]}, "
           f"temperature {args.temperature:g}")

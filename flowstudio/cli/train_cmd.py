@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import argparse
 import datetime
+import errno
 import json
 import os
 import shlex
@@ -26,6 +27,7 @@ from flowstudio import __version__
 from flowstudio.checkpoint import atomic_write_bytes
 from flowstudio.cli.common import USER_ERRORS, CliError, check_output
 from flowstudio.devices import CHOICES, resolve_device
+from flowstudio.errors import WriteError
 from flowstudio.models import config_from_json
 from flowstudio.registry import DEFAULT_FAMILY, FAMILIES, PRESET_NAMES, Preset, get_family
 from flowstudio.training.control import Control, cancel_on_signals, listen
@@ -34,7 +36,7 @@ from flowstudio.training.distributed import Cluster, from_environment
 from flowstudio.training.engine import TrainJob, amp_enabled, train
 from flowstudio.training.events import describe, make_event, to_json_line
 from flowstudio.training.presets import epoch_seconds, measure_step_seconds, parameter_count, preset_config
-from flowstudio.training.run_dir import RunDir
+from flowstudio.training.run_dir import DEFAULT_ROOT, RunDir
 from flowstudio.training.settings import LR_DECAYS, TrainSettings
 
 NAN_HOOK_ENV = "FLOWSTUDIO_INJECT_NAN_AT_STEP"
@@ -195,15 +197,8 @@ def _run(args: argparse.Namespace) -> int:
         return 0
     cluster, device = from_environment(resolve_device(args.device))
     try:
-        if args.resume is not None:
-            job, data_source = _resumed_job(args)
-            run_dir = RunDir(args.resume)
-        else:
-            job, data_source = _new_job(args)
-            run_dir = _claim_run_dir(args.run_dir, job.name, cluster)
-        if cluster.is_main:
-            run_dir.prepare()
-            _write_run_info(run_dir, job, data_source, device, cluster)
+        job, data_source = _resumed_job(args) if args.resume is not None else _new_job(args)
+        run_dir = _open_run_dir(args, job, data_source, device, cluster)
         return _drive(job, run_dir, device, cluster, args)
     finally:
         cluster.close()
@@ -271,6 +266,44 @@ def _claim_run_dir(requested: Path | None, name: str, cluster: Cluster) -> RunDi
     return run_dir
 
 
+def _open_run_dir(args: argparse.Namespace, job: TrainJob, source: dict[str, Any], device: torch.device,
+                  cluster: Cluster) -> RunDir | None:
+    """The run folder, prepared and holding the job's ``run.json`` by rank 0 (the others only read a resumed one).
+
+    A folder that cannot be written (read-only, no permission, a full disk)
+    is one :class:`WriteError` saying which and how to choose another; a
+    folder this run created is removed again if it is still empty.
+    """
+    if not cluster.is_main:
+        return RunDir(args.resume) if args.resume is not None else None
+    fresh = args.resume is None and (args.run_dir is None or not args.run_dir.exists())
+    run_dir = None
+    try:
+        run_dir = RunDir(args.resume) if args.resume is not None else _claim_run_dir(args.run_dir, job.name, cluster)
+        run_dir.prepare()
+        _write_run_info(run_dir, job, source, device, cluster)
+    except WriteError as exc:
+        if fresh and run_dir is not None:
+            for folder in (run_dir.samples, run_dir.path):
+                try:
+                    folder.rmdir()
+                except OSError:
+                    break
+        raise exc.also(_run_dir_advice(args, exc)) from exc.__cause__
+    return run_dir
+
+
+def _run_dir_advice(args: argparse.Namespace, exc: WriteError) -> str:
+    """What to do when the run folder cannot be written."""
+    full = getattr(exc.__cause__, "errno", None) in (errno.ENOSPC, errno.EDQUOT)
+    if args.resume is not None:
+        return ("the run is unchanged: free some space there and resume again" if full else
+                f"copy {args.resume} to a folder you can write and resume from the copy")
+    where = "" if args.run_dir is not None else f"runs go into {DEFAULT_ROOT}/ in the current folder by default: "
+    return where + ("free some space there, or choose a run folder on another disk with --run-dir DIR" if full
+                    else "choose a run folder you can write with --run-dir DIR")
+
+
 def _resumed_job(args: argparse.Namespace) -> tuple[TrainJob, dict[str, Any]]:
     """The job saved in the run folder ``--resume`` names (with a new ``--steps`` if given)."""
     extra = sorted(k for k, v in vars(args).items()
@@ -330,7 +363,10 @@ def _drive(job: TrainJob, run_dir: RunDir | None, device: torch.device, cluster:
     if kind == "cancelled":
         return EXIT_CANCELLED
     if args.out is not None:
-        atomic_write_bytes(args.out, run_dir.model.read_bytes())
+        try:
+            atomic_write_bytes(args.out, run_dir.model.read_bytes())
+        except WriteError as exc:  # the run's own copy is complete: say where it is
+            raise exc.also(f"the trained model is safe in {run_dir.model}: copy it from there") from exc.__cause__
         if not args.json:
             print(f"wrote {args.out}")
     return 0
