@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import csv
 import errno
+import json
 import os
 import re
 from pathlib import Path
@@ -249,3 +250,31 @@ def test_the_training_loop_stops_with_one_error_when_the_disk_fills_up(tmp_path)
         assert read_extra_metadata(run.checkpoint)["progress"]["step"] == 4
         assert not list(run.path.glob(".*.tmp")) and not run.model.exists()
 
+
+# -- file names that are not UTF-8 ----------------------------------------------------------
+def test_non_utf8_file_names_are_written_escaped_and_said_once(model, digits, tmp_path, capsys):
+    folder = tmp_path / "odd"
+    folder.mkdir()
+    odd = folder / os.fsdecode(b"caf\xe9.png")
+    try:
+        odd.write_bytes((sorted(digits["one"].iterdir())[0]).read_bytes())
+    except (OSError, UnicodeError) as exc:
+        pytest.skip(f"this file system refuses names that are not UTF-8: {exc}")
+    shown = str(folder) + "/caf\\xe9.png"
+
+    scores = tmp_path / "scores.csv"
+    assert main(["score", "-m", str(model), str(folder), str(digits["zero"]), "-o", str(scores)]) == 0
+    err = capsys.readouterr().err
+    note = "1 name is not valid UTF-8: their other bytes are written as \\xNN (as in caf\\xe9.png)"
+    assert err.count("not valid UTF-8") == 1 and f"flowstudio score: note: {note}" in err
+    rows = list(csv.DictReader(scores.open(encoding="utf-8")))
+    assert [r["file"] for r in rows][0] == shown and len(rows) == 5
+
+    table = tmp_path / "classes.json"
+    assert main(["classify", "-m", str(model), "--class", f"zero={digits['zero']}", "--class",
+                 f"one={digits['one']}", str(folder), "-o", str(table), "--copy-to", str(tmp_path / "sorted")]) == 0
+    err = capsys.readouterr().err
+    assert err.count("not valid UTF-8") == 1 and f"flowstudio classify: note: {note}" in err
+    rows = json.loads(table.read_bytes().decode("utf-8"))
+    assert [r["file"] for r in rows] == [shown]
+    assert (tmp_path / "sorted" / rows[0]["predicted"] / odd.name).read_bytes() == odd.read_bytes()

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import argparse
+import sys
 from pathlib import Path
 
 from flowstudio.cli.common import (TRANSFLOW, CliError, add_model_options, add_posterior_options, open_model,
@@ -10,7 +11,7 @@ from flowstudio.cli.common import (TRANSFLOW, CliError, add_model_options, add_p
 from flowstudio.data.images import iter_loaded_images
 from flowstudio.errors import WriteError
 from flowstudio.files import copy_file, make_folder
-from flowstudio.records import write_rows
+from flowstudio.records import escape_text, escaped_note, write_rows
 from flowstudio.transflow import TransflowClassifier
 from flowstudio.transflow.encode import encode_images
 
@@ -72,11 +73,14 @@ def run(args: argparse.Namespace) -> int:
             rows.append({"file": str(path), "predicted": label, **dict(zip(clf.classes, row))})
     if not rows:
         raise CliError("no usable query images")
-    write_rows(rows, ["file", "predicted", *clf.classes], args.out)
+    escaped = write_rows(rows, ["file", "predicted", *clf.classes], args.out)
+    if escaped:
+        print(f"flowstudio classify: note: {escaped_note(escaped)}", file=sys.stderr)
     if args.copy_to:
         _copy_into_classes(rows, args.copy_to, args.out)
     counts = {name: sum(r["predicted"] == name for r in rows) for name in clf.classes}
-    print("classified " + str(len(rows)) + " images: " + ", ".join(f"{k} {v}" for k, v in counts.items()))
+    print("classified " + str(len(rows)) + " images: "
+          + ", ".join(f"{escape_text(k)} {v}" for k, v in counts.items()))
     return 0
 
 

@@ -3,11 +3,12 @@
 from __future__ import annotations
 
 import argparse
+import sys
 from pathlib import Path
 
 from flowstudio.cli.common import CliError, add_model_options, open_model, report_skipped
 from flowstudio.data.images import iter_loaded_images
-from flowstudio.records import write_rows
+from flowstudio.records import escape_text, escaped_note, write_rows
 from flowstudio.transflow.diagnostics import DEFAULT_K, BpdReference, check_evidence, flag_set_outliers
 
 
@@ -46,8 +47,10 @@ def run(args: argparse.Namespace) -> int:
                          "unlikely": check.unlikely, "reason": check.reason})
     if not rows:
         raise CliError("no usable images to score")
-    write_rows(rows, ["file", "bits_per_dim", "eps_norm_ratio", "unlikely", "reason"], args.out)
+    escaped = write_rows(rows, ["file", "bits_per_dim", "eps_norm_ratio", "unlikely", "reason"], args.out)
+    if escaped:
+        print(f"flowstudio score: note: {escaped_note(escaped)}", file=sys.stderr)
     flagged = sum(r["unlikely"] for r in rows)
     if args.out is not None:
-        print(f"wrote {args.out}: {len(rows)} images, {flagged} flagged as unlikely")
+        print(f"wrote {escape_text(str(args.out))}: {len(rows)} images, {flagged} flagged as unlikely")
     return 0
