@@ -278,3 +278,20 @@ def test_non_utf8_file_names_are_written_escaped_and_said_once(model, digits, tm
     rows = json.loads(table.read_bytes().decode("utf-8"))
     assert [r["file"] for r in rows] == [shown]
     assert (tmp_path / "sorted" / rows[0]["predicted"] / odd.name).read_bytes() == odd.read_bytes()
+
+
+# -- the studio's engine (the window shows these messages: tests/test_studio_write_errors.py) -----------
+def test_the_studios_copy_into_class_folders_says_how_far_it_got(digits, refusing):
+    from flowstudio.studio.engine.classify import Classified, copy_into_folders
+
+    files = sorted(digits["zero"].iterdir())[:2]
+    rows = [Classified(str(f), "zero", (0.0,), np.zeros((1, 8, 8), np.uint8)) for f in files]
+    keep(refusing / "zero" / files[0].name)
+    refusing.refuse()
+    before = refusing.listing()
+    progress = []
+    with pytest.raises(WriteError) as info:
+        progress.extend(copy_into_folders(rows, refusing.path))
+    assert str(info.value) == (f"cannot write {refusing / 'zero' / files[0].name}: {refusing.reason} (the previous "
+                               f"file is intact); 0 of 2 files were copied into {refusing.path} before this")
+    assert progress == [] and refusing.listing() == before

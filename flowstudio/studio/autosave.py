@@ -43,8 +43,11 @@ class AutosaveSession:
                            "project_path": project_path, "document": document.to_dict()})
 
     def discard(self) -> None:
-        """Delete this session's file (on a normal exit)."""
-        self.path.unlink(missing_ok=True)
+        """Delete this session's file (on a normal exit); one that cannot be deleted is offered back next time."""
+        try:
+            self.path.unlink(missing_ok=True)
+        except OSError:  # a read-only folder (which also refuses to delete a file that is not there)
+            pass
 
     def orphans(self) -> list[Recovery]:
         """Work left by sessions that are gone, newest first (unreadable files are skipped)."""

@@ -48,12 +48,13 @@ def pasted_images_dir() -> Path:
 
 
 def write_text_atomic(path: str | Path, text: str) -> Path:
-    """Write ``text`` (UTF-8) so that a crash mid-write keeps the previous file.
+    """Write ``text`` (UTF-8) so that a crash or a full disk mid-write keeps the previous file.
 
-    Uses the core's atomic writer, whose module also imports torch: call
-    this from a worker thread (torch may still be importing at start-up).
+    Uses the core's atomic writer (:mod:`flowstudio.files`): a file that
+    cannot be written raises :class:`~flowstudio.errors.WriteError`, whose
+    message the window shows.  Call this from a worker thread.
     """
-    from flowstudio.checkpoint import atomic_write_bytes
+    from flowstudio.files import atomic_write_bytes
 
     path = Path(path)
     atomic_write_bytes(path, text.encode("utf-8"))

@@ -37,6 +37,7 @@ class ProjectFiles(QObject):
         self.path: Path | None = None
         self.autosave = AutosaveSession()
         self._dirty = False
+        self._autosave_warned = False
         self._timer = QTimer(self, timeout=self.autosave_now)
         self._timer.start(max(MIN_AUTOSAVE_S, studio.prefs.get("autosave_seconds")) * 1000)
         doc = studio.doc
@@ -108,8 +109,18 @@ class ProjectFiles(QObject):
         self._dirty = False
         text = self.autosave.text(self.studio.doc.document, str(self.path) if self.path else None)
         return self.studio.host.io.start("Autosave", write_text_atomic, self.autosave.path, text, visible=False,
-                                         on_error=lambda exc: self.studio.notifier.warning("Autosave failed",
-                                                                                           str(exc)))
+                                         on_done=self._autosaved, on_error=self._autosave_failed)
+
+    def _autosaved(self, _: Any) -> None:
+        self._autosave_warned = False
+
+    def _autosave_failed(self, exc: BaseException) -> None:
+        """Try again at the next tick (the work is still in the window); say so once, not every few seconds."""
+        self._dirty = True
+        if not self._autosave_warned:
+            self._autosave_warned = True
+            self.studio.notifier.warning("Autosave failed", f"{exc}. Your work is still open; autosave keeps "
+                                         "trying. Save the project to a folder you can write to keep it.")
 
     def offer_recovery(self) -> None:
         """If a session crashed with unsaved work, offer it back (newest first), without blocking."""

@@ -10,7 +10,6 @@ line's columns: ``file``, ``predicted``, then one log-likelihood per class.
 
 from __future__ import annotations
 
-import shutil
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -18,7 +17,8 @@ from pathlib import Path
 import numpy as np
 
 from flowstudio.data.images import iter_image_paths, iter_loaded_images
-from flowstudio.errors import UserInputError
+from flowstudio.errors import UserInputError, WriteError
+from flowstudio.files import copy_file, make_folder
 from flowstudio.imaging import file_digest
 from flowstudio.records import write_rows
 from flowstudio.studio.engine.session import ENCODE_BATCH, Engine
@@ -93,11 +93,16 @@ def write_csv(rows: Sequence[Classified], classes: Sequence[str], path: str | Pa
 
 
 def copy_into_folders(rows: Sequence[Classified], dest: str | Path) -> Iterator[ClassifyProgress]:
-    """Copy each file into ``dest/<predicted class>/`` (as ``--copy-to``), one file per step."""
+    """Copy each file into ``dest/<predicted class>/`` (as ``--copy-to``), one file per step.
+
+    A file that cannot be written raises :class:`~flowstudio.errors.WriteError`
+    saying how many were copied before it (a file already there is intact).
+    """
     for i, row in enumerate(rows):
-        folder = Path(dest) / row.predicted
-        folder.mkdir(parents=True, exist_ok=True)
-        shutil.copy2(row.path, folder / Path(row.path).name)
+        try:
+            copy_file(row.path, make_folder(Path(dest) / row.predicted) / Path(row.path).name)
+        except WriteError as exc:
+            raise exc.also(f"{i} of {len(rows)} files were copied into {dest} before this") from exc.__cause__
         yield ClassifyProgress(i + 1, len(rows))
 
 

@@ -18,6 +18,8 @@ from typing import Any
 import numpy as np
 import torch
 
+from flowstudio.errors import WriteError
+from flowstudio.files import make_folder
 from flowstudio.imaging import make_grid, save_animation, save_png
 from flowstudio.records import likelihood_record, model_record
 from flowstudio.studio.engine.export import export_scale
@@ -110,10 +112,12 @@ def save_strip_animation(engine: Engine, result: StripResult, path: str | Path) 
 def save_strip_frames(engine: Engine, result: StripResult, folder: str | Path,
                       stem: str = "interpolation") -> Iterator[ExportProgress]:
     """Every column as its own PNG (``stem_000.png`` ...) with the record and its ``t``, as ``--frames-dir``."""
-    folder = Path(folder)
-    folder.mkdir(parents=True, exist_ok=True)
+    folder = make_folder(folder)
     record = strip_record(engine, result)
     frames = _frames(engine, result)
     for i, (t, frame) in enumerate(zip(result.ts, frames)):
-        save_png(frame, folder / f"{stem}_{i:03d}.png", {**record, "t": t})
+        try:
+            save_png(frame, folder / f"{stem}_{i:03d}.png", {**record, "t": t})
+        except WriteError as exc:
+            raise exc.also(f"{i} of {len(frames)} frames were written before this") from exc.__cause__
         yield ExportProgress(i + 1, len(frames))
