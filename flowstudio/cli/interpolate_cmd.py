@@ -7,15 +7,19 @@ from pathlib import Path
 
 import torch
 
-from flowstudio.cli.common import (TRANSFLOW, CliError, add_model_options, add_posterior_options, check_output,
+from flowstudio.cli.common import (TRANSFLOW, add_model_options, add_posterior_options, check_output,
                                    open_model, read_evidence, spec_from_args)
+from flowstudio.cli.options import MAX_SCALE, MAX_SEED, MAX_TEMPERATURE, add_number, check_output_size
 from flowstudio.errors import WriteError
 from flowstudio.files import make_folder
-from flowstudio.imaging import make_grid, save_animation, save_png
+from flowstudio.imaging import grid_bytes, make_grid, save_animation, save_png
 from flowstudio.records import likelihood_record, model_record
 from flowstudio.transflow import posterior
 from flowstudio.transflow.encode import decode_latents
 from flowstudio.transflow.interpolate import lerp_latents, posterior_strip
+
+
+MAX_STEPS, MAX_ROWS = 256, 64
 
 
 def add_parser(sub: argparse._SubParsersAction) -> None:
@@ -30,15 +34,15 @@ def add_parser(sub: argparse._SubParsersAction) -> None:
     p.add_argument("--to", dest="set_b", nargs="+", type=Path, required=True, metavar="PATH",
                    help="second evidence set")
     p.add_argument("-o", "--out", type=Path, required=True, help="output PNG strip")
-    p.add_argument("--steps", type=int, default=9, help="images along the strip, ends included (default: 9)")
-    p.add_argument("--rows", type=int, default=1, help="rows with different seeds (default: 1)")
-    p.add_argument("--seed", type=int, default=0, help="seed of the first row (default: 0)")
-    p.add_argument("--temperature", "-t", type=float, default=0.7, help="sample spread (default: 0.7)")
+    add_number(p, "--steps", whole=True, low=2, high=MAX_STEPS, default=9, help="images along the strip, ends included")
+    add_number(p, "--rows", whole=True, low=1, high=MAX_ROWS, default=1, help="rows with different seeds")
+    add_number(p, "--seed", whole=True, low=0, high=MAX_SEED, default=0, help="seed of the first row")
+    add_number(p, "--temperature", "-t", whole=False, low=0, high=MAX_TEMPERATURE, default=0.7, help="sample spread")
     p.add_argument("--direct", action="store_true", help="add a row of direct latent interpolation")
     p.add_argument("--gif", type=Path, default=None, help="also write an animation (.gif or .webp)")
     p.add_argument("--frames-dir", type=Path, default=None, metavar="DIR",
                    help="also write every frame as its own PNG into DIR")
-    p.add_argument("--scale", type=int, default=None, help="enlarge each pixel (default: cells >= 96 px)")
+    add_number(p, "--scale", whole=True, low=1, high=MAX_SCALE, help="enlarge each pixel (default: cells >= 96 px)")
     add_posterior_options(p)
     add_model_options(p)
     p.set_defaults(run=run)
@@ -48,10 +52,13 @@ def run(args: argparse.Namespace) -> int:
     check_output(args.out, (".png",))
     if args.gif:
         check_output(args.gif, (".gif", ".webp"))
-    if args.steps < 2 or args.rows < 1:
-        raise CliError("--steps must be at least 2 and --rows at least 1")
     loaded = open_model(args, TRANSFLOW)
     model, spec = loaded.model, spec_from_args(args)
+    scale = args.scale or max(1, -(-96 // model.image_shape[1]))
+    n_rows = args.rows + bool(args.direct)
+    check_output_size(f"a strip of {n_rows} x {args.steps} images at {scale}x",
+                      grid_bytes(n_rows * args.steps, model.image_shape, args.steps, scale=scale),
+                      "lower --scale, --steps or --rows")
     set_a = read_evidence(args.set_a, loaded, args.batch_size, "images in --from")
     set_b = read_evidence(args.set_b, loaded, args.batch_size, "images in --to")
     post_a, post_b = posterior(set_a.stats, spec), posterior(set_b.stats, spec)
@@ -62,7 +69,6 @@ def run(args: argparse.Namespace) -> int:
     if args.direct:
         rows.append(lerp_latents(set_a.first_latent, set_b.first_latent, ts))
     images = decode_latents(model, torch.cat(rows), args.batch_size).view(len(rows), args.steps, *model.image_shape)
-    scale = args.scale or max(1, -(-96 // model.image_shape[1]))
     params = {**model_record(loaded), "kind": "posterior_interpolation", "from": set_a.files,
               "to": set_b.files, "from_m": post_a.m, "to_m": post_b.m, "temperature": args.temperature,
               "seeds": seeds, "steps": args.steps, "direct_row": args.direct, **likelihood_record(spec)}

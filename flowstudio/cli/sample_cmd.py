@@ -7,11 +7,13 @@ from pathlib import Path
 
 import torch
 
-from flowstudio.cli.common import (TRANSFLOW, CliError, add_model_options, add_posterior_options, check_output,
+from flowstudio.cli.common import (TRANSFLOW, add_model_options, add_posterior_options, check_output,
                                    open_model, read_evidence, spec_from_args)
+from flowstudio.cli.options import (MAX_COUNT, MAX_SCALE, MAX_SEED, MAX_TEMPERATURE, add_number,
+                                    check_output_size)
 from flowstudio.errors import WriteError
 from flowstudio.files import make_folder
-from flowstudio.imaging import make_grid, save_png, to_pil
+from flowstudio.imaging import grid_bytes, make_grid, save_png, to_pil
 from flowstudio.records import likelihood_record, model_record
 from flowstudio.transflow import DiagGaussian, posterior
 from flowstudio.transflow.encode import decode_latents
@@ -26,13 +28,13 @@ def add_parser(sub: argparse._SubParsersAction) -> None:
                     "parameters in a text chunk.")
     p.add_argument("evidence", nargs="*", type=Path, metavar="EVIDENCE", help="example images or folders")
     p.add_argument("-o", "--out", type=Path, required=True, help="output PNG grid")
-    p.add_argument("-n", "--count", type=int, default=16, help="number of samples (default: 16)")
-    p.add_argument("--seed", type=int, default=0, help="seed of the first cell (default: 0)")
-    p.add_argument("--temperature", "-t", type=float, default=0.7,
-                   help="spread of the samples: 1 = full posterior, lower = cleaner, less varied (default: 0.7)")
-    p.add_argument("--nrow", type=int, default=None, help="cells per row (default: square-ish)")
-    p.add_argument("--scale", type=int, default=None,
-                   help="enlarge each pixel this many times (default: so cells are at least 96 px)")
+    add_number(p, "-n", "--count", whole=True, low=1, high=MAX_COUNT, default=16, help="number of samples")
+    add_number(p, "--seed", whole=True, low=0, high=MAX_SEED, default=0, help="seed of the first cell")
+    add_number(p, "--temperature", "-t", whole=False, low=0, high=MAX_TEMPERATURE, default=0.7,
+               help="spread of the samples: 1 = full posterior, lower = cleaner, less varied")
+    add_number(p, "--nrow", whole=True, low=1, high=MAX_COUNT, help="cells per row (default: square-ish)")
+    add_number(p, "--scale", whole=True, low=1, high=MAX_SCALE,
+               help="enlarge each pixel this many times (default: so cells are at least 96 px)")
     p.add_argument("--cells", type=Path, default=None, metavar="DIR",
                    help="also write every cell as its own PNG into DIR")
     add_posterior_options(p)
@@ -42,10 +44,12 @@ def add_parser(sub: argparse._SubParsersAction) -> None:
 
 def run(args: argparse.Namespace) -> int:
     check_output(args.out, (".png",))
-    if args.count < 1:
-        raise CliError("--count must be at least 1")
     loaded = open_model(args, TRANSFLOW)
     model = loaded.model
+    scale = args.scale or max(1, -(-96 // model.image_shape[1]))
+    check_output_size(f"a grid of {args.count} cells at {scale}x", grid_bytes(args.count, model.image_shape,
+                                                                            args.nrow, scale=scale),
+                      "lower --scale or --count")
     seeds = list(range(args.seed, args.seed + args.count))
     params = {**model_record(loaded), "temperature": args.temperature}
     if args.evidence:
@@ -58,7 +62,6 @@ def run(args: argparse.Namespace) -> int:
                             torch.ones(model.latent_dim, dtype=torch.float64))
         params.update(kind="prior_samples")
     images = decode_latents(model, dist.sample(seeds, args.temperature), batch_size=args.batch_size)
-    scale = args.scale or max(1, -(-96 // model.image_shape[1]))
     save_png(make_grid(images, nrow=args.nrow, scale=scale), args.out, {**params, "seeds": seeds})
     if args.cells:
         written = 0

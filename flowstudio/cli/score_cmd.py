@@ -7,6 +7,7 @@ import sys
 from pathlib import Path
 
 from flowstudio.cli.common import CliError, add_model_options, open_model, report_skipped
+from flowstudio.cli.options import add_number
 from flowstudio.data.images import iter_loaded_images
 from flowstudio.records import escape_text, escaped_note, write_rows
 from flowstudio.transflow.diagnostics import DEFAULT_K, BpdReference, check_evidence, flag_set_outliers
@@ -20,11 +21,13 @@ def add_parser(sub: argparse._SubParsersAction) -> None:
                     "occlusions). The range comes from the model card's test bits/dim when it has one, "
                     "otherwise from a latent typicality test. Each IMAGE argument (a file or a folder) is "
                     "also a set: an image much less likely than the rest of its set (5 or more images) is "
-                    "flagged too.")
+                    "flagged too. Bits/dim are scored at the centre of each pixel bin, so a flat or constant "
+                    "image, where the model's density is sharply peaked, can score below 0; such an image is "
+                    "atypical and is flagged as well.")
     p.add_argument("images", nargs="+", type=Path, metavar="IMAGE", help="images or folders")
     p.add_argument("-o", "--out", type=Path, default=None, help="write CSV (or JSON if .json) instead of printing")
-    p.add_argument("-k", type=float, default=DEFAULT_K,
-                   help=f"how many standard deviations count as far outside (default: {DEFAULT_K:g})")
+    add_number(p, "-k", whole=False, low=0, high=100, open_low=True, default=DEFAULT_K,
+               help="how many standard deviations count as far outside")
     add_model_options(p)
     p.set_defaults(run=run)
 

@@ -26,12 +26,14 @@ import torch
 from flowstudio import __version__
 from flowstudio.checkpoint import atomic_write_bytes
 from flowstudio.cli.common import USER_ERRORS, CliError, check_output
+from flowstudio.cli.options import MAX_BATCH, MAX_SEED, MAX_TEMPERATURE, add_number
 from flowstudio.devices import CHOICES, resolve_device
 from flowstudio.errors import WriteError
 from flowstudio.models import config_from_json
+from flowstudio.models.config import MAX_SIDE
 from flowstudio.registry import DEFAULT_FAMILY, FAMILIES, PRESET_NAMES, Preset, get_family
 from flowstudio.training.control import Control, cancel_on_signals, listen
-from flowstudio.training.datasets import BUILTIN, DEFAULT_PORTRAITS, FOLDER_SIDE, load_training_data
+from flowstudio.training.datasets import BUILTIN, DEFAULT_PORTRAITS, FOLDER_SIDE, MIN_IMAGES, load_training_data
 from flowstudio.training.distributed import Cluster, from_environment
 from flowstudio.training.engine import TrainJob, amp_enabled, train
 from flowstudio.training.events import describe, make_event, to_json_line
@@ -45,6 +47,7 @@ NAN_HOOK_ENV = "FLOWSTUDIO_INJECT_NAN_AT_STEP"
 RESUME_OPTIONS = {"steps", "device", "json", "out"}
 """Options that may accompany --resume; everything else comes from the run's run.json."""
 
+MAX_STEPS = 10**9
 PROGRESS_EVERY_S = 5.0
 """Human-readable step lines are printed at most this often."""
 
@@ -99,52 +102,52 @@ def add_parser(sub: argparse._SubParsersAction) -> None:
     what.add_argument("--arch", action="append", default=[], metavar="KEY=VALUE",
                       help="override one architecture setting, e.g. levels=3, steps=8, hidden=96, "
                            "coupling=additive (repeatable; see --estimate for the preset values)")
-    what.add_argument("--n-bits", type=int, default=None, metavar="N",
-                      help="bits per pixel the model sees; fewer bits are easier to model (default: 5)")
-    what.add_argument("--image-size", type=int, default=None, metavar="PX",
-                      help=f"side of the square images for folders (default: {FOLDER_SIDE}) and digits "
-                           "(default: 8)")
+    add_number(what, "--n-bits", whole=True, low=1, high=8, metavar="N",
+               help="bits per pixel the model sees; fewer bits are easier to model (default: 5)")
+    add_number(what, "--image-size", whole=True, low=2, high=MAX_SIDE, metavar="PX",
+               help=f"side of the square images for folders (default: {FOLDER_SIDE}) and digits (default: 8)")
     what.add_argument("--channels", type=int, choices=(1, 3), default=None,
                       help="1 = grey, 3 = colour, for folders (default: 3)")
-    what.add_argument("--max-images", type=int, default=None, metavar="N",
+    add_number(what, "--max-images", whole=True, low=MIN_IMAGES, high=10**8, metavar="N",
                       help=f"use at most N images (for portraits: how many to generate, "
                            f"default {DEFAULT_PORTRAITS})")
 
     hyper = p.add_argument_group("optimisation", "--steps, --batch-size and --lr default to the preset's "
                                                    "(see --estimate)")
-    hyper.add_argument("--steps", type=int, default=None, help="optimiser steps in total")
-    hyper.add_argument("--batch-size", type=int, default=None, metavar="N", help="images per step")
-    hyper.add_argument("--lr", type=float, default=None, help="peak learning rate (Adam)")
-    hyper.add_argument("--warmup", type=int, default=None, metavar="STEPS",
-                       help=f"linear learning-rate warm-up (default: {d.warmup_steps})")
+    add_number(hyper, "--steps", whole=True, low=1, high=MAX_STEPS, help="optimiser steps in total")
+    add_number(hyper, "--batch-size", whole=True, low=1, high=MAX_BATCH, metavar="N", help="images per step")
+    add_number(hyper, "--lr", whole=False, low=0, high=1, open_low=True, help="peak learning rate (Adam)")
+    add_number(hyper, "--warmup", whole=True, low=0, high=MAX_STEPS, metavar="STEPS",
+               help=f"linear learning-rate warm-up (default: {d.warmup_steps})")
     hyper.add_argument("--lr-decay", choices=LR_DECAYS, default=None,
                        help="after warm-up: keep the learning rate, or decay it to 0 by the last step "
                             f"(default: {d.lr_decay})")
-    hyper.add_argument("--grad-clip", type=float, default=None, metavar="NORM",
-                       help=f"clip the gradient norm to this (default: {d.grad_clip:g})")
-    hyper.add_argument("--init-batch-size", type=int, default=None, metavar="N",
-                       help=f"images for the data-dependent ActNorm initialisation (default: {d.init_batch_size})")
-    hyper.add_argument("--seed", type=int, default=None,
-                       help=f"seed for the weights, the held-out split, data order and noise (default: {d.seed})")
+    add_number(hyper, "--grad-clip", whole=False, low=0, high=1e6, open_low=True, metavar="NORM",
+               help=f"clip the gradient norm to this (default: {d.grad_clip:g})")
+    add_number(hyper, "--init-batch-size", whole=True, low=1, high=MAX_BATCH, metavar="N",
+               help=f"images for the data-dependent ActNorm initialisation (default: {d.init_batch_size})")
+    add_number(hyper, "--seed", whole=True, low=0, high=MAX_SEED,
+               help=f"seed for the weights, the held-out split, data order and noise (default: {d.seed})")
     hyper.add_argument("--amp", action=argparse.BooleanOptionalAction, default=None,
                        help="bf16 mixed precision (default: on for CUDA GPUs that support it; never on CPU)")
-    hyper.add_argument("--max-rollbacks", type=int, default=None, metavar="N",
+    add_number(hyper, "--max-rollbacks", whole=True, low=0, high=100, metavar="N",
                        help="when the loss becomes NaN the run rolls back and halves the learning rate; "
                             f"give up after N rollbacks in a row (default: {d.max_rollbacks})")
-    hyper.add_argument("--guard-every", type=int, default=None, metavar="STEPS",
+    add_number(hyper, "--guard-every", whole=True, low=1, high=MAX_STEPS, metavar="STEPS",
                        help=f"refresh the in-memory last-good state every STEPS good steps (default: {d.guard_every})")
 
     watch = p.add_argument_group("monitoring and checkpoints")
-    watch.add_argument("--eval-every", type=int, default=None, metavar="STEPS",
+    add_number(watch, "--eval-every", whole=True, low=1, high=MAX_STEPS, metavar="STEPS",
                        help=f"held-out bits/dim every STEPS steps and at the end (default: {d.eval_every})")
-    watch.add_argument("--log-every", type=int, default=None, metavar="STEPS",
+    add_number(watch, "--log-every", whole=True, low=1, high=MAX_STEPS, metavar="STEPS",
                        help=f"a progress event every STEPS steps (default: {d.log_every})")
-    watch.add_argument("--sample-every", type=int, default=None, metavar="STEPS",
+    add_number(watch, "--sample-every", whole=True, low=0, high=MAX_STEPS, metavar="STEPS",
                        help=f"a sample grid every STEPS steps and at the end; 0 = never (default: {d.sample_every})")
-    watch.add_argument("--sample-count", type=int, default=None, metavar="N", help=f"images per grid (default: {d.sample_count})")
-    watch.add_argument("--sample-temperature", type=float, default=None, metavar="T",
+    add_number(watch, "--sample-count", whole=True, low=1, high=256, metavar="N",
+               help=f"images per grid (default: {d.sample_count})")
+    add_number(watch, "--sample-temperature", whole=False, low=0, high=MAX_TEMPERATURE, metavar="T",
                        help=f"noise scale of the grids; below 1 gives cleaner images (default: {d.sample_temperature:g})")
-    watch.add_argument("--checkpoint-every", type=int, default=None, metavar="STEPS",
+    add_number(watch, "--checkpoint-every", whole=True, low=1, high=MAX_STEPS, metavar="STEPS",
                        help=f"write the resumable checkpoint every STEPS steps (default: {d.checkpoint_every})")
 
     out = p.add_argument_group("run folder and output")
