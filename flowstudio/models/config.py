@@ -118,7 +118,7 @@ def _whole(name: str, value: Any) -> int:
 def _checked(family: str, f: Any, value: Any) -> Any:
     """``value`` for field ``f``, of the default's type and within the declared bounds."""
     meta, default = f.metadata, f.default
-    name = f.name
+    name, raw = f.name, value
     if default is MISSING:
         return value
     if isinstance(default, bool):
@@ -134,7 +134,7 @@ def _checked(family: str, f: Any, value: Any) -> Any:
         raise ConfigError(f"{family} {name} must be text, not {value!r}")
     choices, low, high = meta.get("choices"), meta.get("low"), meta.get("high")
     if choices is not None and value not in choices:
-        raise ConfigError(f"{family} {name} must be one of {', '.join(map(str, choices))}, not {value!r}")
+        raise ConfigError(f"{family} {name} must be one of {', '.join(map(str, choices))}, not {raw!r}")
     if (low is not None and value < low) or (high is not None and value > high):
-        raise ConfigError(f"{family} {name} must be between {low:g} and {high:g}, not {value!r}")
+        raise ConfigError(f"{family} {name} must be between {low:g} and {high:g}, not {raw!r}")
     return value
