@@ -43,12 +43,18 @@ def test_renderer_drops_results_made_before_invalidate(qtbot):
 
 
 def test_renderer_throttles_starts(qtbot):
-    starts: list[float] = []
-    renderer = LatestWinsRenderer(lambda r: starts.append(time.monotonic()), interval_ms=60)
+    """Renders are dispatched at least ``interval_ms`` apart (55 ms: a coarse Qt timer may fire 5% early).
+
+    The dispatch times are the renderer's own; when a worker thread then runs
+    depends on how busy the machine is, so it is not what is measured.
+    """
+    dispatched: list[float] = []
+    renderer = LatestWinsRenderer(lambda r: r, interval_ms=60)
     for n in range(3):
         renderer.request(n)
         qtbot.waitUntil(lambda: not renderer.busy, timeout=5000)
-    assert all(b - a >= 0.055 for a, b in zip(starts, starts[1:]))
+        dispatched.append(renderer._last_start)
+    assert all(b - a >= 0.055 for a, b in zip(dispatched, dispatched[1:]))
     assert renderer.shutdown()
 
 
