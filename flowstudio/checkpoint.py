@@ -125,7 +125,15 @@ def read_extra_metadata(path: str | os.PathLike) -> dict[str, Any] | None:
 
 def _header_metadata(path: str | os.PathLike) -> dict[str, str]:
     """A Flow Studio checkpoint's header metadata, checked for format; raises :class:`CheckpointError`."""
-    path = Path(path)
+    return _read_header(Path(path))[0]
+
+
+TensorSpecs = dict[str, tuple[tuple[int, ...], str]]
+"""``name -> (shape, dtype)`` of a checkpoint's model tensors (dtype as safetensors names it: ``"F32"``, ...)."""
+
+
+def _read_header(path: Path) -> tuple[dict[str, str], int, TensorSpecs]:
+    """The header alone, read once: ``(metadata, format version, model tensor specs)``, checked for format."""
     if path.is_dir():
         raise CheckpointError(f"{path}: is a folder, not a checkpoint file (a model is one .safetensors file; "
                               "a training run's folder holds it as model.safetensors)")
@@ -134,13 +142,14 @@ def _header_metadata(path: str | os.PathLike) -> dict[str, str]:
     try:
         with safe_open(str(path), framework="pt") as fh:
             meta = fh.metadata() or {}
+            specs = {k: (tuple(fh.get_slice(k).get_shape()), fh.get_slice(k).get_dtype())
+                     for k in fh.keys() if not k.startswith("extra/")}
     except (SafetensorError, OSError, ValueError) as exc:
         raise CheckpointError(f"{path.name}: not a safetensors file ({_first_line(exc)})") from None
     if "flowstudio.config" not in meta:
         raise CheckpointError(f"{path.name}: a safetensors file, but not a Flow Studio model "
                               "(no flowstudio.config metadata); use 'flowstudio import' for peer checkpoints")
-    _format_version(meta, path)
-    return meta
+    return meta, _format_version(meta, path), specs
 
 
 def _format_version(meta: dict[str, str], path: Path) -> int:
@@ -171,6 +180,13 @@ MIGRATIONS = {1: _upgrade_v1_state}
 """``format -> upgrade of its state dict to the next format``; applied in order up to :data:`FORMAT_VERSION`."""
 
 
+def _migrate(config: Any, version: int, named: dict[str, Any]) -> dict[str, Any]:
+    """Tensor names (with their tensors, or their specs) of a format-``version`` file as this format names them."""
+    for old in range(version, FORMAT_VERSION):
+        named = MIGRATIONS[old](config, named)
+    return named
+
+
 def load_checkpoint(path: str | os.PathLike, device: str | torch.device = "cpu") -> LoadedModel:
     """Load a Flow Studio checkpoint (any format this version reads) into an eval-mode model on ``device``.
 
@@ -183,8 +199,7 @@ def load_checkpoint(path: str | os.PathLike, device: str | torch.device = "cpu")
     format 1 is upgraded in memory (the file itself is not changed).
     """
     path = Path(path)
-    meta = _header_metadata(path)
-    version = _format_version(meta, path)
+    meta, version, stored = _read_header(path)
     config_json, card_json = _stored_json(meta, path)
     try:
         config = config_from_json(config_json)
@@ -198,25 +213,20 @@ def load_checkpoint(path: str | os.PathLike, device: str | torch.device = "cpu")
     if card.latent != layout or card.family != config.family:
         raise CheckpointError(f"{path.name}: the card describes a different model than the config "
                               f"(family {card.family!r}, latent {card.latent.names})")
-    stored = _stored_tensor_specs(path)
-    for old in range(version, FORMAT_VERSION):
-        stored = MIGRATIONS[old](config, stored)
-    _check_tensor_specs(path, stored, expected)
+    _check_tensor_specs(path, _migrate(config, version, stored), expected)
     model = build_model(config)
     try:
         tensors = load_file(str(path))
     except (SafetensorError, OSError) as exc:
         raise CheckpointError(f"{path.name}: cannot read tensors ({_first_line(exc)})") from None
-    state = {k: v for k, v in tensors.items() if not k.startswith("extra/")}
-    for old in range(version, FORMAT_VERSION):
-        state = MIGRATIONS[old](config, state)
-    model.load_state_dict(state, strict=True)
+    model.load_state_dict(_migrate(config, version, {k: v for k, v in tensors.items() if not k.startswith("extra/")}),
+                          strict=True)
     model.to(device).eval()
     return LoadedModel(model=model, card=card, path=path, sha256=file_sha256(path))
 
 
 @functools.lru_cache(maxsize=16)
-def _skeleton(config: Any) -> tuple[LatentLayout, dict[str, tuple[tuple[int, ...], str]]]:
+def _skeleton(config: Any) -> tuple[LatentLayout, TensorSpecs]:
     """The latent layout and ``name -> (shape, dtype)`` of the tensors a config's model has.
 
     Built on PyTorch's ``meta`` device, which allocates no storage, so a
@@ -233,18 +243,7 @@ _DTYPES = {torch.float32: "F32", torch.float64: "F64", torch.float16: "F16", tor
            torch.uint8: "U8", torch.int64: "I64"}
 
 
-def _stored_tensor_specs(path: Path) -> dict[str, tuple[tuple[int, ...], str]]:
-    """``name -> (shape, dtype)`` of the model tensors, from the safetensors header alone."""
-    try:
-        with safe_open(str(path), framework="pt") as fh:
-            return {k: (tuple(fh.get_slice(k).get_shape()), fh.get_slice(k).get_dtype())
-                    for k in fh.keys() if not k.startswith("extra/")}
-    except (SafetensorError, OSError, ValueError) as exc:
-        raise CheckpointError(f"{path.name}: cannot read the tensor index ({_first_line(exc)})") from None
-
-
-def _check_tensor_specs(path: Path, stored: dict[str, tuple[tuple[int, ...], str]],
-                        expected: dict[str, tuple[tuple[int, ...], str]]) -> None:
+def _check_tensor_specs(path: Path, stored: TensorSpecs, expected: TensorSpecs) -> None:
     """The stored tensors are exactly the model's: same names, shapes and dtypes."""
     problems = [f"{key} is {stored[key][1]} {list(stored[key][0])} in the file, the config needs {dtype} {list(shape)}"
                 for key, (shape, dtype) in expected.items() if key in stored and stored[key] != (shape, dtype)]
