@@ -21,11 +21,11 @@ crash later in ``info`` or ``score``.
 
 from __future__ import annotations
 
-import math
 from dataclasses import dataclass, field
 from typing import Any
 
 from flowstudio.errors import FlowStudioError
+from flowstudio.jsonvalues import is_number, is_whole
 from flowstudio.layout import LatentLayout
 from flowstudio.registry import FAMILIES
 
@@ -181,15 +181,14 @@ def _number(data: dict[str, Any], key: str, low: float, high: float) -> float | 
     value = data.get(key)
     if value is None:
         return None
-    if isinstance(value, bool) or not isinstance(value, (int, float)) or not low <= value <= high:
+    if not is_number(value) or not low <= value <= high:
         raise CardError(f"card {key} must be a number from {low:g} to {high:g}, not {value!r}")
     return float(value)
 
 
 def _whole(data: dict[str, Any], key: str, low: int, high: int, default: int | None = None) -> int:
     value = data.get(key, default)
-    if isinstance(value, bool) or not isinstance(value, (int, float)) or not math.isfinite(value) \
-            or int(value) != value or not low <= value <= high:
+    if not is_whole(value) or not low <= value <= high:
         raise CardError(f"card {key} must be a whole number from {low} to {high}, not {value!r}")
     return int(value)
 

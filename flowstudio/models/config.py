@@ -13,11 +13,11 @@ the same shape that format-1 checkpoints stored, so they read unchanged.
 
 from __future__ import annotations
 
-import math
 from dataclasses import MISSING, dataclass, field, fields
 from typing import Any, ClassVar
 
 from flowstudio.errors import ConfigError
+from flowstudio.jsonvalues import is_number, is_whole
 
 MAX_SIDE = 1024
 MAX_CHANNELS = 4
@@ -109,8 +109,7 @@ def _image_shape(value: Any) -> tuple[int, int, int]:
 
 
 def _whole(name: str, value: Any) -> int:
-    if isinstance(value, bool) or not isinstance(value, (int, float)) or not math.isfinite(value) \
-            or int(value) != value:
+    if not is_whole(value):
         raise ConfigError(f"{name} must be a whole number, not {value!r}")
     return int(value)
 
@@ -127,7 +126,7 @@ def _checked(family: str, f: Any, value: Any) -> Any:
     elif isinstance(default, int):
         value = _whole(name, value)
     elif isinstance(default, float):
-        if isinstance(value, bool) or not isinstance(value, (int, float)) or not math.isfinite(value):
+        if not is_number(value):
             raise ConfigError(f"{family} {name} must be a finite number, not {value!r}")
         value = float(value)
     elif isinstance(default, str) and not isinstance(value, str):

@@ -62,7 +62,7 @@ class BpdReference:
 
     @classmethod
     def from_card(cls, card: ModelCard) -> BpdReference | None:
-        """From a model card's test bits/dim mean and std; ``None`` if either is missing or the likelihood is not exact."""
+        """From a model card's test bits/dim mean and std; ``None`` if either is missing or not exact."""
         mean, std = card.test_bits_per_dim, card.test_bits_per_dim_std
         if not card.has_exact_likelihood or mean is None or std is None:
             return None
