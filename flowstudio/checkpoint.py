@@ -29,7 +29,6 @@ raises :class:`~flowstudio.errors.WriteError`.
 from __future__ import annotations
 
 import functools
-import hashlib
 import json
 import os
 from dataclasses import dataclass
@@ -42,7 +41,7 @@ from safetensors.torch import load_file, save
 
 from flowstudio.card import CardError, ModelCard
 from flowstudio.errors import ConfigError, FlowStudioError
-from flowstudio.files import atomic_write_bytes  # noqa: F401  (also used from here by other modules)
+from flowstudio.files import atomic_write_bytes, file_sha256  # noqa: F401  (also used from here by other modules)
 from flowstudio.layout import LatentLayout
 from flowstudio.models import ImageFlow, build_model, config_from_json
 from flowstudio.registry import get_family
@@ -161,14 +160,6 @@ def _format_version(meta: dict[str, str], path: Path) -> int:
         raise CheckpointError(f"{path.name}: made by a newer Flow Studio (checkpoint format {version}); "
                               f"this version reads formats 1 to {FORMAT_VERSION}: update Flow Studio to open it")
     return version
-
-
-def file_sha256(path: str | os.PathLike) -> str:
-    h = hashlib.sha256()
-    with open(path, "rb") as fh:
-        for block in iter(lambda: fh.read(1 << 20), b""):
-            h.update(block)
-    return h.hexdigest()
 
 
 def _upgrade_v1_state(config: Any, state: dict[str, torch.Tensor]) -> dict[str, torch.Tensor]:

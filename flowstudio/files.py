@@ -15,6 +15,7 @@ kept and what to do (:meth:`WriteError.also`); they never catch
 
 from __future__ import annotations
 
+import hashlib
 import os
 import shutil
 import tempfile
@@ -43,6 +44,15 @@ def copy_file(source: str | os.PathLike, dest: str | os.PathLike) -> Path:
     source, dest = Path(source), Path(dest)
     _write(dest, source.read_bytes(), source)
     return dest
+
+
+def file_sha256(path: str | os.PathLike) -> str:
+    """The full SHA-256 of a file's bytes (a model file's identity in every record)."""
+    h = hashlib.sha256()
+    with open(path, "rb") as fh:
+        for block in iter(lambda: fh.read(1 << 20), b""):
+            h.update(block)
+    return h.hexdigest()
 
 
 def make_folder(path: str | os.PathLike) -> Path:

@@ -23,6 +23,9 @@ from flowstudio import __version__
 from flowstudio.checkpoint import atomic_write_bytes
 
 PARAMS_KEY = "flowstudio"
+ANIMATION_MIN_SIDE = 256
+"""Animations are enlarged (whole factor, sharp pixels) until their short side is at least this many pixels,
+so that a strip of 28-pixel images plays at a watchable size in any viewer."""
 
 
 def to_pil(image: np.ndarray | torch.Tensor) -> Image.Image:
@@ -97,9 +100,15 @@ def read_png_params(path: str | Path) -> dict[str, Any] | None:
 
 
 def save_animation(frames: Sequence[Image.Image], path: str | Path, frame_ms: int = 120,
-                   bounce: bool = True) -> Path:
-    """Animated GIF or WebP (by suffix) of ``frames``; ``bounce`` plays forward then back."""
+                   bounce: bool = True, min_side: int = ANIMATION_MIN_SIDE) -> Path:
+    """Animated GIF or WebP (by suffix) of ``frames``; ``bounce`` plays forward then back.
+
+    Frames whose short side is under ``min_side`` are enlarged by the smallest whole factor that reaches it.
+    """
     path = Path(path)
+    short = min(frames[0].size)
+    k = -(-min_side // short) if short < min_side else 1
+    frames = [f.resize((f.width * k, f.height * k), Image.Resampling.NEAREST) for f in frames] if k > 1 else frames
     seq = list(frames) + (list(frames)[-2:0:-1] if bounce else [])
     fmt = "WEBP" if path.suffix.lower() == ".webp" else "GIF"
     buf = io.BytesIO()

@@ -1,4 +1,4 @@
-"""Where the studio keeps its settings, crash-recovery files and pasted images, and how it writes files.
+"""Where the studio keeps its files (settings, recovery, pasted images, histories) and exports, and how it writes.
 
 The folders come from :mod:`platformdirs` (per-user, per-platform), unless
 ``FLOWSTUDIO_HOME`` names one folder to hold everything: tests, screenshots
@@ -66,3 +66,32 @@ def runs_dir() -> Path:
     path = _folder("data") / "runs"
     path.mkdir(exist_ok=True)
     return path
+
+
+def histories_dir() -> Path:
+    """Every project's history of results, one folder each (see :mod:`.history`)."""
+    path = _folder("data") / "history"
+    path.mkdir(exist_ok=True)
+    return path
+
+
+def history_dir(history_id: str) -> Path:
+    """The folder of one project's history (made when its first grid is recorded)."""
+    return histories_dir() / history_id
+
+
+def results_as_examples_dir() -> Path:
+    """Sample cells the user added to an evidence set are saved here, so evidence always has a file."""
+    path = _folder("data") / "from-results"
+    path.mkdir(exist_ok=True)
+    return path
+
+
+def default_export_dir() -> Path:
+    """Where exports go until the user picks a folder: ``Pictures/Flow Studio`` (under ``FLOWSTUDIO_HOME`` when set).
+
+    Kept apart from the folders examples are opened from, so results never end up among the examples.
+    """
+    override = os.environ.get(HOME_ENV)
+    pictures = Path(override) / "Pictures" if override else Path(platformdirs.user_pictures_dir())
+    return pictures / "Flow Studio"

@@ -49,6 +49,8 @@ class Recipe:
     set_name: str | None
     model_id: str | None
     model_sha256: str | None
+    model_path: str | None = None
+    """Where the model was when the studio wrote the PNG (the command line does not record it)."""
 
 
 def recipe_from_record(record: dict[str, Any]) -> Recipe:
@@ -65,7 +67,8 @@ def recipe_from_record(record: dict[str, Any]) -> Recipe:
     except (KeyError, TypeError, ValueError) as exc:
         raise RecipeError(f"its parameters are damaged ({exc})") from None
     return Recipe(kind=kind, params=params, evidence=evidence, set_name=record.get("evidence_set"),
-                  model_id=record.get("model"), model_sha256=record.get("model_sha256"))
+                  model_id=record.get("model"), model_sha256=record.get("model_sha256"),
+                  model_path=record.get("model_path"))
 
 
 def _params(record: dict[str, Any], kind: str) -> dict[str, Any]:

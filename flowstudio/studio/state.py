@@ -14,6 +14,7 @@ the files when a project is opened.
 
 from __future__ import annotations
 
+import hashlib
 import json
 import uuid
 from dataclasses import asdict, dataclass, field, fields, replace
@@ -200,6 +201,8 @@ class Document:
     model_path: str | None = None
     model_sha256: str | None = None
     device: str = "auto"
+    history_id: str = field(default_factory=new_uid)
+    """Names the project's history of results (:mod:`flowstudio.studio.history`); saved with the project."""
 
     def find_set(self, uid: str | None) -> EvidenceSet | None:
         return next((s for s in self.sets if s.uid == uid), None)
@@ -227,6 +230,7 @@ class Document:
             "app_version": __version__,
             "model": {"path": self.model_path, "sha256": self.model_sha256},
             "device": self.device,
+            "history": self.history_id,
             "params": self.params.to_dict(),
             "sets": [s.to_dict() for s in self.sets],
             "current_set": current,
@@ -236,8 +240,11 @@ class Document:
         return json.dumps(self.to_dict(), indent=2)
 
     @classmethod
-    def from_dict(cls, data: Any, base: Path | None = None) -> Document:
-        """Read a project; relative image paths are taken relative to ``base`` (the project's folder)."""
+    def from_dict(cls, data: Any, base: Path | None = None, history_fallback: str | None = None) -> Document:
+        """Read a project; relative image paths are taken relative to ``base`` (the project's folder).
+
+        A project saved before histories existed gets ``history_fallback`` as its history's name.
+        """
         if not isinstance(data, dict) or data.get("format") != FORMAT:
             raise ProjectError("not a Flow Studio project file")
         version = data.get("version")
@@ -254,15 +261,16 @@ class Document:
         return cls(sets=sets, params=params,
                    current=sets[current].uid if isinstance(current, int) and 0 <= current < len(sets) else None,
                    model_path=model.get("path"), model_sha256=model.get("sha256"),
-                   device=str(data.get("device", "auto")))
+                   device=str(data.get("device", "auto")),
+                   history_id=str(data.get("history") or history_fallback or new_uid()))
 
     @classmethod
-    def from_json(cls, text: str, base: Path | None = None) -> Document:
+    def from_json(cls, text: str, base: Path | None = None, history_fallback: str | None = None) -> Document:
         try:
             data = json.loads(text)
         except json.JSONDecodeError as exc:
             raise ProjectError(f"not valid JSON ({exc.msg}, line {exc.lineno})") from None
-        return cls.from_dict(data, base)
+        return cls.from_dict(data, base, history_fallback)
 
     @classmethod
     def load(cls, path: str | Path) -> Document:
@@ -273,6 +281,7 @@ class Document:
         except OSError as exc:
             raise ProjectError(f"{path.name}: {exc.strerror or exc}") from None
         try:
-            return cls.from_json(text, base=path.parent)
+            return cls.from_json(text, base=path.parent,
+                                 history_fallback=hashlib.sha256(str(path.resolve()).encode()).hexdigest()[:12])
         except ProjectError as exc:
             raise ProjectError(f"{path.name}: {exc}") from None

@@ -24,10 +24,11 @@ from typing import TYPE_CHECKING
 
 if TYPE_CHECKING:
     from flowstudio.studio.engine.classify import Classified, ClassifyProgress
-    from flowstudio.studio.engine.export import DroppedRecipe
-    from flowstudio.studio.engine.interpolation import ExportProgress, StripResult
+    from flowstudio.studio.engine.export import DroppedRecipe, ExportProgress
+    from flowstudio.studio.engine.interpolation import StripResult
     from flowstudio.studio.engine.session import EncodeProgress, Engine, SampleResult, SweepResult
     from flowstudio.studio.requests import StripRequest
+    from flowstudio.studio.upscale import Upscale
     from flowstudio.transflow.diagnostics import EvidenceCheck
     from flowstudio.likelihood import LikelihoodSpec
 
@@ -69,11 +70,33 @@ def save_grid(engine: Engine, result: SampleResult, path: str | Path) -> Path:
     return export.save_grid(engine, result, path)
 
 
-def save_cell(engine: Engine, result: SampleResult, index: int, path: str | Path) -> Path:
+def save_cell(engine: Engine, result: SampleResult, index: int, path: str | Path, up: Upscale | None = None) -> Path:
     """:func:`.export.save_cell`."""
     from flowstudio.studio.engine import export
 
-    return export.save_cell(engine, result, index, path)
+    return export.save_cell(engine, result, index, path, up)
+
+
+def save_cells(engine: Engine, result: SampleResult, folder: str | Path, stem: str,
+               up: Upscale) -> Iterator[ExportProgress]:
+    """:func:`.export.save_cells`."""
+    from flowstudio.studio.engine import export
+
+    return (yield from export.save_cells(engine, result, folder, stem, up))
+
+
+def save_cell_as_example(engine: Engine, result: SampleResult, index: int, folder: str | Path) -> Path:
+    """:func:`.export.save_cell_as_example`."""
+    from flowstudio.studio.engine import export
+
+    return export.save_cell_as_example(engine, result, index, folder)
+
+
+def find_model(sha256: str, candidates: Iterable[str | Path | None]) -> Path | None:
+    """:func:`flowstudio.studio.model_lookup.find_model` (reads model files: on the file thread)."""
+    from flowstudio.studio import model_lookup
+
+    return model_lookup.find_model(sha256, candidates)
 
 
 def save_sweep(engine: Engine, result: SweepResult, path: str | Path) -> Path:

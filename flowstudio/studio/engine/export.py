@@ -7,20 +7,34 @@ the studio adds the path of each evidence image (``evidence[i].path``) and
 the set's name (``evidence_set``), so dropping the PNG back can rebuild the
 set.  Grids are tiled with :func:`flowstudio.imaging.make_grid` at the
 command line's default scale, so the pixels match ``flowstudio sample``'s.
+Cells, alone or all at once (one PNG each), are enlarged as the user asks
+(:class:`~flowstudio.studio.upscale.Upscale`), and each records its own seed.
 """
 
 from __future__ import annotations
 
+from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from flowstudio.imaging import file_digest, make_grid, read_png_params, save_png, to_pil
+from flowstudio.errors import WriteError
+from flowstudio.files import make_folder
+from flowstudio.imaging import file_digest, make_grid, read_png_params, save_png
 from flowstudio.likelihood import RECORD_KEY
 from flowstudio.records import likelihood_record, model_record
 from flowstudio.studio.engine.session import Engine, SampleResult, SweepResult
 from flowstudio.studio.requests import SampleRequest
 from flowstudio.studio.recipes import Recipe, RecipeError, recipe_from_record
+from flowstudio.studio.upscale import Upscale, cell_file_names, upscale
+
+
+@dataclass
+class ExportProgress:
+    """Files written of ``total`` (a job's progress)."""
+
+    done: int
+    total: int
 
 
 def export_scale(image_shape: tuple[int, int, int]) -> int:
@@ -29,7 +43,8 @@ def export_scale(image_shape: tuple[int, int, int]) -> int:
 
 
 def _base_record(engine: Engine, request: SampleRequest) -> dict[str, Any]:
-    record: dict[str, Any] = {**model_record(engine.loaded), "temperature": request.params.temperature}
+    record: dict[str, Any] = {**model_record(engine.loaded), "model_path": str(engine.loaded.path),
+                              "temperature": request.params.temperature}
     if request.evidence:
         record["evidence"] = [{"file": Path(p).name, "sha256": d, "path": p} for p, d in request.evidence]
         record["evidence_set"] = request.set_name
@@ -54,11 +69,32 @@ def save_grid(engine: Engine, result: SampleResult, path: str | Path) -> Path:
     return save_png(make_grid(result.images, scale=scale), path, sample_record(engine, result))
 
 
-def save_cell(engine: Engine, result: SampleResult, index: int, path: str | Path) -> Path:
-    """One cell at its model resolution, enlarged like a grid cell, with its own seed recorded."""
-    scale = export_scale(engine.model.image_shape)
-    image = to_pil(result.images[index].repeat(scale, axis=1).repeat(scale, axis=2))
-    return save_png(image, path, sample_record(engine, result, [result.seeds[index]]))
+def save_cell(engine: Engine, result: SampleResult, index: int, path: str | Path, up: Upscale | None = None) -> Path:
+    """One cell with its own seed recorded, enlarged by ``up`` (default: sharp, like a grid cell)."""
+    up = up or Upscale(export_scale(engine.model.image_shape))
+    record = {**sample_record(engine, result, [result.seeds[index]]), **up.record()}
+    return save_png(upscale(result.images[index], up), path, record)
+
+
+def save_cells(engine: Engine, result: SampleResult, folder: str | Path, stem: str,
+               up: Upscale) -> Iterator[ExportProgress]:
+    """Every cell as its own PNG in ``folder`` (``stem-01-seed42.png``, ...), one step per file; returns the paths."""
+    folder = make_folder(folder)
+    paths = cell_file_names(folder, stem, result.seeds)
+    for i, path in enumerate(paths):
+        try:
+            save_cell(engine, result, i, path, up)
+        except WriteError as exc:
+            raise exc.also(f"{i} of {len(paths)} cells were written before this") from exc.__cause__
+        yield ExportProgress(i + 1, len(paths))
+    return paths
+
+
+def save_cell_as_example(engine: Engine, result: SampleResult, index: int, folder: str | Path) -> Path:
+    """One cell at the model's own size (what the model reads back exactly), named after its set and seed."""
+    stem = result.request.set_name or "sample"
+    path = cell_file_names(make_folder(folder), f"{stem}-from-results", [result.seeds[index]])[0]
+    return save_cell(engine, result, index, path, Upscale(1))
 
 
 def save_sweep(engine: Engine, result: SweepResult, path: str | Path) -> Path:
@@ -107,5 +143,5 @@ def inspect_png(path: str | Path) -> DroppedRecipe | None:
     return DroppedRecipe(str(path), recipe, tuple(found), tuple(changed), tuple(missing))
 
 
-__all__ = ["DroppedRecipe", "RecipeError", "export_scale", "inspect_png", "sample_record", "save_cell",
-           "save_grid", "save_sweep"]
+__all__ = ["DroppedRecipe", "ExportProgress", "RecipeError", "export_scale", "inspect_png", "sample_record",
+           "save_cell", "save_cell_as_example", "save_cells", "save_grid", "save_sweep"]

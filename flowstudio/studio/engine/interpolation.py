@@ -22,7 +22,7 @@ from flowstudio.errors import WriteError
 from flowstudio.files import make_folder
 from flowstudio.imaging import make_grid, save_animation, save_png
 from flowstudio.records import likelihood_record, model_record
-from flowstudio.studio.engine.export import export_scale
+from flowstudio.studio.engine.export import ExportProgress, export_scale
 from flowstudio.studio.engine.session import DECODE_BATCH, Engine
 from flowstudio.studio.requests import StripRequest
 from flowstudio.transflow import LikelihoodSpec, Posterior, posterior
@@ -44,12 +44,6 @@ class StripResult:
     spec: LikelihoodSpec
     post_a: Posterior
     post_b: Posterior
-
-
-@dataclass
-class ExportProgress:
-    done: int
-    total: int
 
 
 def draw_strip(engine: Engine, request: StripRequest) -> StripResult | None:
