@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import argparse
 import sys
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 
 import torch
@@ -25,7 +25,7 @@ from flowstudio.loading import open_model as load_model
 from flowstudio.likelihood import COVARIANCES, LikelihoodSpec
 from flowstudio.models.config import MAX_SIDE
 from flowstudio.registry import require
-from flowstudio.transflow import EvidenceStats
+from flowstudio.transflow import BpdReference, EvidenceCheck, EvidenceStats, check_latents
 from flowstudio.transflow.encode import encode_images
 
 
@@ -100,11 +100,14 @@ def spec_from_args(args: argparse.Namespace) -> LikelihoodSpec:
 
 @dataclass
 class Evidence:
-    """An evidence set read for a model: latent statistics, file identities, and the first latent."""
+    """An evidence set read for a model: latent statistics, file identities, the first latent, and the
+    model's verdict on each image (``checks[i]`` is about ``paths[i]``)."""
 
     stats: EvidenceStats
     files: list[dict[str, str]]
     first_latent: torch.Tensor
+    paths: list[Path] = field(default_factory=list)
+    checks: list[EvidenceCheck] = field(default_factory=list)
 
 
 def read_evidence(paths: list[Path], loaded: LoadedModel, batch_size: int, what: str = "images") -> Evidence:
@@ -116,19 +119,23 @@ def read_evidence(paths: list[Path], loaded: LoadedModel, batch_size: int, what:
     model = loaded.model
     c, h, w = model.image_shape
     stats = EvidenceStats(model.latent_dim)
-    files: list[dict[str, str]] = []
+    reference = BpdReference.from_card(loaded.card)
+    evidence = Evidence(stats, [], torch.zeros(0))
     first: torch.Tensor | None = None
     for batch in iter_loaded_images(paths, c, (h, w), batch_size):
         report_skipped(batch.errors)
         if not batch.paths:
             continue
-        for eps, _ in encode_images(model, batch.images, batch_size):
+        for eps, log_prob in encode_images(model, batch.images, batch_size):
             stats.update(eps)
+            evidence.checks += check_latents(eps, model.log_prob_to_bits_per_dim(log_prob), reference)
             first = eps[0] if first is None else first
-        files += [{"file": p.name, "sha256": file_digest(p)} for p in batch.paths]
+        evidence.files += [{"file": p.name, "sha256": file_digest(p)} for p in batch.paths]
+        evidence.paths += batch.paths
     if first is None:
         raise CliError(f"no usable {what} in {', '.join(str(p) for p in paths)}")
-    return Evidence(stats, files, first)
+    evidence.first_latent = first
+    return evidence
 
 
 def report_skipped(errors: list[tuple[Path, str]]) -> None:

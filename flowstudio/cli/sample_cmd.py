@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 import argparse
+import sys
 from pathlib import Path
+from typing import Any
 
 import torch
 
@@ -15,8 +17,8 @@ from flowstudio.errors import WriteError
 from flowstudio.files import make_folder
 from flowstudio.imaging import grid_bytes, make_grid, save_png, to_pil
 from flowstudio.records import likelihood_record, model_record
-from flowstudio.transflow import DiagGaussian, posterior
-from flowstudio.transflow.encode import decode_latents
+from flowstudio.transflow import DiagGaussian, assess_evidence, posterior
+from flowstudio.transflow.encode import decode_checked
 
 
 def add_parser(sub: argparse._SubParsersAction) -> None:
@@ -57,11 +59,16 @@ def run(args: argparse.Namespace) -> int:
         evidence = read_evidence(args.evidence, loaded, args.batch_size, "evidence images")
         dist = posterior(evidence.stats, spec)
         params.update(kind="posterior_samples", evidence=evidence.files, **likelihood_record(spec, dist))
+        advice = assess_evidence([p.name for p in evidence.paths], evidence.checks, dist)
+        if advice is not None:
+            print(f"warning: {advice.headline}. {advice.advice('raise --lam (or --lam-abs)')}", file=sys.stderr)
     else:
         dist = DiagGaussian(torch.zeros(model.latent_dim, dtype=torch.float64),
                             torch.ones(model.latent_dim, dtype=torch.float64))
         params.update(kind="prior_samples")
-    images = decode_latents(model, dist.sample(seeds, args.temperature), batch_size=args.batch_size)
+    decoded = decode_checked(model, dist.sample(seeds, args.temperature), batch_size=args.batch_size)
+    images = decoded.images
+    warn_broken_cells(decoded, seeds)
     save_png(make_grid(images, nrow=args.nrow, scale=scale), args.out, {**params, "seeds": seeds})
     if args.cells:
         written = 0
@@ -73,7 +80,18 @@ def run(args: argparse.Namespace) -> int:
         except WriteError as exc:
             raise exc.also(f"the grid {args.out} was written, and {written} of {len(seeds)} cells before this") \
                 from exc.__cause__
-    what = f"posterior of {dist.m} images, lambda={dist.lam_abs:g}" if args.evidence else "the model's prior"
+    what = "the model's prior"
+    if args.evidence:
+        what = f"posterior of {dist.m} image{'' if dist.m == 1 else 's'}, lambda={dist.lam_abs:g}"
     print(f"wrote {args.out}: {args.count} samples from {what}, seeds {seeds[0]}..{seeds[-1]}, "
           f"temperature {args.temperature:g}")
     return 0
+
+
+def warn_broken_cells(decoded: Any, seeds: list[int]) -> None:
+    """One stderr line naming the seeds of cells that did not decode to a real image (grey or clipped)."""
+    broken = [seed for seed, bad in zip(seeds, decoded.broken.tolist()) if bad]
+    if broken:
+        shown = ", ".join(map(str, broken[:8])) + (f" and {len(broken) - 8} more" if len(broken) > 8 else "")
+        print(f"warning: {len(broken)} of {len(seeds)} samples could not be drawn (seeds {shown}): the model's "
+              "decoder went out of range on them, and they show as flat grey or clipped colour", file=sys.stderr)

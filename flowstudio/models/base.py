@@ -148,8 +148,20 @@ class ImageFlow(nn.Module):
         return (k + 0.5) / self.n_bins + self.pixel_offset
 
     def postprocess(self, x: torch.Tensor) -> torch.Tensor:
-        """Model-space images -> uint8 ``[B, C, H, W]`` (nearest bin, rescaled to 0..255)."""
-        k = torch.floor((x.detach().float() - self.pixel_offset) * self.n_bins)
+        """Model-space images -> uint8 ``[B, C, H, W]`` (nearest bin, rescaled to 0..255).
+
+        Values outside the pixel range ``[offset, offset + 1)`` are clamped to
+        its edge bins: the model's data space is that cube, and the nearest
+        image to a point beyond an edge lies on the edge.  A decode of an
+        extreme latent can overflow to ``±inf`` (clamped the same way) or give
+        ``NaN``, which has no nearest image: it becomes the middle grey, never
+        the black a plain ``uint8`` cast of ``NaN`` gives, so it cannot pass
+        for a dark sample; :func:`flowstudio.transflow.encode.decode_checked`
+        says which cells had such values.
+        """
+        x = torch.nan_to_num(x.detach().float(), nan=self.pixel_offset + 0.5, posinf=self.pixel_offset + 1.0,
+                             neginf=self.pixel_offset)
+        k = torch.floor((x - self.pixel_offset) * self.n_bins)
         k = k.clamp(0, self.n_bins - 1)
         return torch.round(k * (255.0 / (self.n_bins - 1))).to(torch.uint8)
 

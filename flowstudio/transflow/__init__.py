@@ -10,10 +10,12 @@ the few-shot classifier, :mod:`.encode` the streaming bridges to a model and
 """
 
 from flowstudio.transflow.classify import TransflowClassifier
-from flowstudio.transflow.diagnostics import (BpdReference, EvidenceCheck, check_evidence, check_latents,
-                                            flag_set_outliers, judge)
+from flowstudio.transflow.diagnostics import (BpdReference, EvidenceAdvice, EvidenceCheck, assess_evidence,
+                                            check_evidence, check_latents, flag_set_outliers, judge)
 from flowstudio.transflow.encode import (
+    DecodedImages,
     bits_per_dim,
+    decode_checked,
     decode_latents,
     encode_images,
     evidence_stats,
@@ -34,15 +36,19 @@ from flowstudio.transflow.posterior import (
 __all__ = [
     "COVARIANCES",
     "BpdReference",
+    "DecodedImages",
     "DiagGaussian",
+    "EvidenceAdvice",
     "EvidenceCheck",
     "EvidenceStats",
     "LikelihoodSpec",
     "Posterior",
     "TransflowClassifier",
+    "assess_evidence",
     "bits_per_dim",
     "check_evidence",
     "check_latents",
+    "decode_checked",
     "decode_latents",
     "encode_images",
     "evidence_stats",

@@ -34,11 +34,21 @@ likely than the rest of its own evidence set, e.g. one noise-occluded photo
 among clean ones.  :func:`flag_set_outliers` (beyond the paper) adds that
 robust within-set rule: flag if ``(bpd - median) / (1.4826 MAD) > k_set``
 over a set of at least ``SET_MIN_SIZE`` images.
+
+What the artist is told about a whole set (:func:`assess_evidence`): the
+set is **far outside the model** (the paper's Sec. 5.1 case) when the
+posterior mean lies outside the prior's typical shell,
+``||mu_p||^2 > FAR_MEAN_RATIO * D``.  In-domain sets of the bundled models
+give 0.02-0.09; a set of bags under the portraits Glow gives 3.5, and there
+decoding breaks (see :mod:`.encode`).  Short of that, images flagged by the
+rules above are named, since they still pull the samples off the model's
+manifold.
 """
 
 from __future__ import annotations
 
 import math
+from collections.abc import Sequence
 from dataclasses import dataclass, replace
 
 import torch
@@ -46,10 +56,15 @@ import torch
 from flowstudio.card import ModelCard
 from flowstudio.models.base import ImageFlow
 from flowstudio.transflow.encode import Images, encode_images
+from flowstudio.transflow.posterior import DiagGaussian
 
 DEFAULT_K = 4.0
 SET_K = 3.5
 SET_MIN_SIZE = 5
+FAR_MEAN_RATIO = 1.0
+"""The set is far outside the model when ``||mu_p||^2 / D`` exceeds this (the prior's typical ``||eps||^2 / D``)."""
+NAMED = 3
+"""Flagged images named in a message; the rest are counted."""
 MAD_FLOOR = 0.05  # bits/dim: a set of near-identical images must not make tiny differences "outliers"
 
 
@@ -133,3 +148,53 @@ def flag_set_outliers(checks: list[EvidenceCheck], k: float = SET_K) -> list[Evi
                                                    f"{median:.3f} bits/dim (limit {k:g})")
         out.append(c)
     return out
+
+
+@dataclass(frozen=True)
+class EvidenceAdvice:
+    """What to tell the artist about a set: far outside the model, and which images are unlikely.
+
+    ``mean_ratio`` is ``||mu_p||^2 / D`` of the posterior the samples come
+    from; ``flagged`` names the images the checks flag (in set order).
+    """
+
+    far: bool
+    flagged: tuple[str, ...]
+    mean_ratio: float
+
+    @property
+    def headline(self) -> str:
+        if self.far:
+            return "Your examples are far outside what this model knows"
+        n = len(self.flagged)
+        return f"{n} of your examples {'looks' if n == 1 else 'look'} unlikely to this model"
+
+    def flagged_text(self) -> str:
+        """``"a.png, b.png and 3 more"``."""
+        shown = ", ".join(self.flagged[:NAMED])
+        more = len(self.flagged) - NAMED
+        return f"{shown} and {more} more" if more > 0 else shown
+
+    def advice(self, raise_lambda: str = "raise λ") -> str:
+        """What to try, in plain words; ``raise_lambda`` names the front end's control."""
+        effect = ("The samples may come out broken, black or noisy. " if self.far
+                  else "They pull the samples away from what the model draws well. ")
+        tries = [f"{raise_lambda}, so the samples lean on the model more"]
+        if self.flagged:
+            tries.append(f"remove the flagged {'image' if len(self.flagged) == 1 else 'images'} "
+                         f"({self.flagged_text()})")
+        if self.far:
+            tries.append("use a model trained on images like these")
+        return effect + "Try: " + "; ".join(tries) + "."
+
+
+def assess_evidence(names: Sequence[str], checks: Sequence[EvidenceCheck], dist: DiagGaussian) -> EvidenceAdvice | None:
+    """Advice on a set whose images ``names`` got ``checks`` and whose posterior is ``dist``; ``None`` when all is well.
+
+    The within-set rule (:func:`flag_set_outliers`) is applied to ``checks`` here.
+    """
+    verdicts = flag_set_outliers(list(checks))
+    flagged = tuple(name for name, check in zip(names, verdicts) if check.unlikely)
+    ratio = float((dist.mean * dist.mean).sum() / dist.dim)
+    far = ratio > FAR_MEAN_RATIO
+    return EvidenceAdvice(far, flagged, ratio) if far or flagged else None

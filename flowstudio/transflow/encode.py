@@ -11,12 +11,29 @@ itself from evidence images).
 
 Bits/dim follow :mod:`flowstudio.models.base`: bin-centre scoring,
 ``bpd = -(log p(x_c) - D n_bits log 2) / (D log 2)``.
+
+**Why far-out evidence once gave black cells.**  A bag under the portraits
+Glow encodes to ``||eps||^2 / D`` of about 12 (the prior's typical value is
+1, and in-domain portraits sit near 0.3); with ``lambda = 0.5 m`` the
+posterior mean is ``zeta_bar / 1.5``, more than twice the prior's typical
+norm ``sqrt(D)``.  Decoding such latents runs each affine coupling backwards,
+``b = y / sigmoid(h + 2) - shift``: the network's ``h`` on inputs it never saw
+is hugely negative, the scale underflows (``1e-25``), the next coupling
+receives ``1e25`` and overflows to ``inf``, and ``inf - inf`` is ``NaN``.  A
+``NaN`` cast to ``uint8`` was ``0``: a pure-black cell, with no message.  Now
+:func:`decode_checked` reports every cell that had non-finite or far
+out-of-range values (:class:`DecodedImages`), and the model's
+``postprocess`` turns ``NaN`` into middle grey and ``±inf`` into the edge
+bins, so no non-finite value reaches an image.  Raising lambda pulls the
+posterior mean back toward the prior (``mu_p = zeta_bar / (1 + lambda / m)``),
+which is why it is the first thing the warnings suggest.
 """
 
 from __future__ import annotations
 
 from collections.abc import Iterable, Iterator
 from contextlib import contextmanager
+from dataclasses import dataclass
 
 import numpy as np
 import torch
@@ -80,12 +97,66 @@ def bits_per_dim(model: ImageFlow, images: Images, batch_size: int = 256) -> tor
     return torch.cat([model.log_prob_to_bits_per_dim(lp) for _, lp in encode_images(model, images, batch_size)])
 
 
-def decode_latents(model: ImageFlow, eps: torch.Tensor, batch_size: int = 256) -> torch.Tensor:
-    """Decode latents ``[N, D]`` to uint8 images ``[N, C, H, W]`` (CPU), ``batch_size`` at a time."""
+SATURATION_MARGIN = 1 / 16
+"""A decoded value further than this (a share of the pixel range) outside the range counts as clipped."""
+SATURATED_SHARE = 0.25
+"""A cell with more than this share of clipped values is *saturated*: what shows is mostly the clamp,
+not the model's image (in-domain samples of the bundled models clip none)."""
+
+
+@dataclass(frozen=True)
+class DecodedImages:
+    """Decoded uint8 images ``[N, C, H, W]`` and, per cell, whether the decode went wrong.
+
+    ``nonfinite[j]``: cell ``j`` had ``NaN`` or ``inf`` values (shown as middle
+    grey, or the edge bins); ``saturated[j]``: more than :data:`SATURATED_SHARE`
+    of its values lay far outside the pixel range and were clamped.
+    """
+
+    images: torch.Tensor
+    nonfinite: torch.Tensor
+    saturated: torch.Tensor
+
+    @property
+    def broken(self) -> torch.Tensor:
+        """Cells that do not show a real image of the model, ``[N]`` bool."""
+        return self.nonfinite | self.saturated
+
+
+def cell_health(model: ImageFlow, x: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor]:
+    """``(nonfinite [B], saturated [B])`` of model-space images ``x`` before :meth:`~ImageFlow.postprocess`."""
+    flat = x.detach().float().flatten(1)
+    finite = torch.isfinite(flat)
+    low, high = model.pixel_offset - SATURATION_MARGIN, model.pixel_offset + 1 + SATURATION_MARGIN
+    clipped = finite & ((flat < low) | (flat > high))
+    return ~finite.all(1), clipped.float().mean(1) > SATURATED_SHARE
+
+
+def decode_checked(model: ImageFlow, eps: torch.Tensor, batch_size: int = 256) -> DecodedImages:
+    """Decode latents ``[N, D]`` to uint8 images (CPU), ``batch_size`` at a time, saying which cells broke.
+
+    See the module docstring for why extreme latents break a decode.
+    """
     eps = torch.as_tensor(eps)
-    out = []
+    images, nonfinite, saturated = [], [], []
     for start in range(0, eps.shape[0], batch_size):
         with _inference(model):
             x = model.decode(eps[start:start + batch_size].to(model.device, torch.float32))
-        out.append(model.postprocess(x).cpu())
-    return torch.cat(out) if out else torch.zeros(0, *model.image_shape, dtype=torch.uint8)
+        bad, clipped = cell_health(model, x)
+        images.append(model.postprocess(x).cpu())
+        nonfinite.append(bad.cpu())
+        saturated.append(clipped.cpu())
+    if not images:
+        empty = torch.zeros(0, dtype=torch.bool)
+        return DecodedImages(torch.zeros(0, *model.image_shape, dtype=torch.uint8), empty, empty)
+    return DecodedImages(torch.cat(images), torch.cat(nonfinite), torch.cat(saturated))
+
+
+def decode_latents(model: ImageFlow, eps: torch.Tensor, batch_size: int = 256) -> torch.Tensor:
+    """Decode latents ``[N, D]`` to uint8 images ``[N, C, H, W]`` (CPU), ``batch_size`` at a time.
+
+    Never holds a value from a ``NaN``/``inf`` decode as if it were a pixel
+    (see :meth:`~flowstudio.models.base.ImageFlow.postprocess`); use
+    :func:`decode_checked` to know which cells broke.
+    """
+    return decode_checked(model, eps, batch_size).images
