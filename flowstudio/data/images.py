@@ -35,6 +35,15 @@ What happens to one file (:func:`load_image`):
    ``(H, W)`` with LANCZOS; for large reductions Pillow first box-reduces by
    an integer factor (``reducing_gap``), which is fast and alias-free.
 
+Nothing of this is silent: :func:`load_image_converted` also returns a
+:class:`Conversion` saying what was done to the file (its original size,
+whether colour was made grey or grey colour, cropped, shrunk or enlarged,
+transparency flattened), :class:`LoadResult` carries one per image, and
+:func:`describe_conversions` says it in one plain sentence for a whole set,
+with the model's own size ("3 colour images were made grey; ... — the model
+draws 28×28 grey images").  The files themselves are never changed, so a
+set read again for another model starts from the originals.
+
 Wrong settings (``channels=2``, a negative size, ``batch_size=0``) raise
 :class:`~flowstudio.errors.UserInputError` (a ``ValueError``), not
 :class:`ImageLoadError`: they are not about a file, and front ends pass them
@@ -82,6 +91,9 @@ _FORMAT_NAMES = "PNG, JPEG, WebP, BMP or GIF"
 _SIXTEEN_BIT_MODES = frozenset({"I;16", "I;16L", "I;16B", "I;16N"})
 _HIGH_DEPTH_MODES = _SIXTEEN_BIT_MODES | {"I", "F"}
 _ALPHA_MODES = frozenset({"RGBA", "RGBa", "LA", "La", "PA"})
+_EXIF_ORIENTATION = 0x0112
+_TURNED = frozenset({5, 6, 7, 8})
+"""EXIF orientations that rotate the picture a quarter turn."""
 
 
 class ImageLoadError(FlowStudioError):
@@ -104,6 +116,32 @@ class LoadResult:
     images: np.ndarray
     paths: list[Path] = field(default_factory=list)
     errors: list[tuple[Path, str]] = field(default_factory=list)
+    conversions: list[Conversion] = field(default_factory=list)
+    """``conversions[i]``: what was done to ``paths[i]`` to fit the model."""
+
+
+COLOUR_SPREAD = 12
+"""An RGB image counts as colour when some pixel's channels differ by more than this (of 255); a grey
+picture saved as RGB (R = G = B, give or take JPEG noise) is grey."""
+
+
+@dataclass(frozen=True)
+class Conversion:
+    """What loading did to one file to fit the model: ``size`` is the original ``(width, height)``."""
+
+    size: tuple[int, int]
+    colour: bool
+    """The original has colour (not only grey levels)."""
+    made_grey: bool
+    made_colour: bool
+    cropped: bool
+    resized: bool
+    transparency: bool
+    """Transparent pixels were put on the background grey."""
+
+    @property
+    def changed(self) -> bool:
+        return self.made_grey or self.made_colour or self.cropped or self.resized or self.transparency
 
 
 def load_image(
@@ -115,31 +153,58 @@ def load_image(
     transparent pixels are composited over.  Raises :class:`ImageLoadError`
     for anything wrong with the file (see the module docstring).
     """
+    return load_image_converted(path, channels, size, background=background)[0]
+
+
+def load_image_converted(
+    path: PathLike, channels: int, size: tuple[int, int], *, background: int = 0
+) -> tuple[np.ndarray, Conversion]:
+    """:func:`load_image`, and the :class:`Conversion` saying what was done to the file."""
     _check_args(channels, size, background)
     path = Path(path)
     _check_file(path)
     with _open(path) as im:
         _check_header(path, im)
+        stored = im.size  # before a JPEG draft decodes it smaller
         try:
             # JPEG only: let libjpeg decode at 1/2..1/8 scale, keeping both sides
             # >= max(H, W) so the crop still has enough pixels after any EXIF rotation.
             side = max(size)
             im.draft(None, (side, side))
             im.load()
+            original = stored[::-1] if im.getexif().get(_EXIF_ORIENTATION) in _TURNED else stored
             im = ImageOps.exif_transpose(im)
         except Exception as exc:  # Pillow's decoders raise many types on bad data
             raise ImageLoadError(
                 path, f"could not decode the image; the file is truncated or corrupt ({_one_line(exc)})"
             ) from exc
+        transparency = im.mode == "P" or im.mode in _ALPHA_MODES or "transparency" in im.info
         try:
-            im = _to_model_mode(im, channels, background)
+            im = _to_l_or_rgb(im, background)
         except (ValueError, OSError) as exc:
             raise ImageLoadError(path, f"unsupported pixel format {im.mode!r} ({_one_line(exc)})") from exc
+        colour = _has_colour(im)
+        target = "L" if channels == 1 else "RGB"
+        im = im if im.mode == target else im.convert(target)
+        cropped = _crop_box(im.size, size)[2:] != im.size
         im = _crop_resize(im, size)
+    height, width = size
+    conversion = Conversion(size=original, colour=colour, made_grey=channels == 1 and colour,
+                            made_colour=channels == 3 and not colour, cropped=cropped,
+                            resized=original != (width, height), transparency=transparency)
     pixels = np.asarray(im, dtype=np.uint8)
     if channels == 1:
-        return pixels[np.newaxis].copy()
-    return np.ascontiguousarray(pixels.transpose(2, 0, 1))
+        return pixels[np.newaxis].copy(), conversion
+    return np.ascontiguousarray(pixels.transpose(2, 0, 1)), conversion
+
+
+def _has_colour(im: Image.Image) -> bool:
+    """Whether an ``RGB`` image holds colour, judged on 32×32 of its pixels (fast for any size)."""
+    if im.mode != "RGB":
+        return False
+    small = np.asarray(im.resize((32, 32), Image.Resampling.NEAREST), dtype=np.int16)  # real pixels, not averages
+    return int((small.max(axis=2) - small.min(axis=2)).max()) > COLOUR_SPREAD
+
 
 
 def iter_image_paths(paths: PathLike | Iterable[PathLike]) -> tuple[list[Path], list[tuple[Path, str]]]:
@@ -205,19 +270,22 @@ def iter_loaded_images(
             on_error(path, reason)
     images: list[np.ndarray] = []
     loaded: list[Path] = []
+    conversions: list[Conversion] = []
     for path in files:
         try:
-            images.append(load_image(path, channels, size, background=background))
+            pixels, conversion = load_image_converted(path, channels, size, background=background)
+            images.append(pixels)
             loaded.append(path)
+            conversions.append(conversion)
         except ImageLoadError as err:
             errors.append((path, err.reason))
             if on_error is not None:
                 on_error(path, err.reason)
         if len(images) == batch_size:
-            yield LoadResult(np.stack(images), loaded, errors)
-            images, loaded, errors = [], [], []
+            yield LoadResult(np.stack(images), loaded, errors, conversions)
+            images, loaded, errors, conversions = [], [], [], []
     if images or errors:
-        yield LoadResult(_stack(images, channels, size), loaded, errors)
+        yield LoadResult(_stack(images, channels, size), loaded, errors, conversions)
 
 
 def load_images(
@@ -240,8 +308,58 @@ def load_images(
         batches.append(batch.images)
         result.paths += batch.paths
         result.errors += batch.errors
+        result.conversions += batch.conversions
     result.images = np.concatenate(batches)
     return result
+
+
+SIZE_GROUPS = 3
+"""Original sizes named one by one in :func:`describe_conversions`; the rest are counted together."""
+
+
+def _images(n: int, what: str = "") -> str:
+    return f"{n} {what + ' ' if what else ''}image{'' if n == 1 else 's'}"
+
+
+def _were(n: int) -> str:
+    return "was" if n == 1 else "were"
+
+
+def describe_conversions(conversions: Iterable[Conversion], channels: int, size: tuple[int, int]) -> str:
+    """What loading did to a set, in one plain sentence; empty when every file already fit the model.
+
+    ``"3 colour images were made grey; 2 images 800×600 were cropped to a square and shrunk to 28×28 —
+    the model draws 28×28 grey images"``.
+    """
+    conversions = list(conversions)
+    height, width = size
+    target = f"{width}×{height}"
+    parts = []
+    grey = sum(c.made_grey for c in conversions)
+    colour = sum(c.made_colour for c in conversions)
+    flat = sum(c.transparency for c in conversions)
+    if grey:
+        parts.append(f"{_images(grey, 'colour')} {_were(grey)} made grey")
+    if colour:
+        parts.append(f"{_images(colour, 'grey')} {_were(colour)} used as colour images (they stay grey)")
+    if flat:
+        parts.append(f"{_images(flat)} with transparent parts {_were(flat)} put on a plain background")
+    by_size: dict[tuple[tuple[int, int], bool], int] = {}
+    for c in conversions:
+        if c.resized or c.cropped:
+            by_size[(c.size, c.cropped)] = by_size.get((c.size, c.cropped), 0) + 1
+    groups = sorted(by_size.items(), key=lambda item: -item[1])
+    shape = "a square" if width == height else f"the model's {target} shape"
+    for ((w, h), cropped), n in groups[:SIZE_GROUPS]:
+        how = "shrunk" if w * h > width * height else "enlarged"
+        crop = f"cropped to {shape} and " if cropped else ""
+        parts.append(f"{_images(n)} {w}×{h} {_were(n)} {crop}{how} to {target}")
+    rest = sum(n for _, n in groups[SIZE_GROUPS:])
+    if rest:
+        parts.append(f"{_images(rest)} of other sizes {_were(rest)} resized to {target}")
+    if not parts:
+        return ""
+    return f"{'; '.join(parts)} — the model draws {target} {'grey' if channels == 1 else 'colour'} images"
 
 
 def _scan_folder(folder: Path, problems: list[tuple[Path, str]]) -> list[Path]:
@@ -351,18 +469,15 @@ def _check_header(path: Path, im: Image.Image) -> None:
         )
 
 
-def _to_model_mode(im: Image.Image, channels: int, background: int) -> Image.Image:
-    """Convert a decoded image of any mode to ``L`` (1 channel) or ``RGB`` (3)."""
+def _to_l_or_rgb(im: Image.Image, background: int) -> Image.Image:
+    """Convert a decoded image of any mode to ``L`` or ``RGB``, whichever keeps it (the model's mode comes next)."""
     if im.mode in _HIGH_DEPTH_MODES:
         im = Image.fromarray(_to_8bit(im))
     if im.mode == "P" or im.mode in _ALPHA_MODES or "transparency" in im.info:
         rgba = im.convert("RGBA")
         under = Image.new("RGBA", im.size, (background, background, background, 255))
         im = Image.alpha_composite(under, rgba)
-    if im.mode not in ("L", "RGB"):
-        im = im.convert("RGB")
-    target = "L" if channels == 1 else "RGB"
-    return im if im.mode == target else im.convert(target)
+    return im if im.mode in ("L", "RGB") else im.convert("RGB")
 
 
 def _to_8bit(im: Image.Image) -> np.ndarray:
@@ -378,13 +493,19 @@ def _to_8bit(im: Image.Image) -> np.ndarray:
     return np.rint(values).astype(np.uint8)
 
 
+def _crop_box(source: tuple[int, int], size: tuple[int, int]) -> tuple[int, int, int, int]:
+    """``(left, top, width, height)`` of the centred crop of a ``source`` (W, H) to the aspect of ``size`` (H, W)."""
+    height, width = size
+    src_w, src_h = source
+    crop_w = max(1, min(src_w, round(src_h * width / height)))
+    crop_h = max(1, min(src_h, round(src_w * height / width)))
+    return (src_w - crop_w) // 2, (src_h - crop_h) // 2, crop_w, crop_h
+
+
 def _crop_resize(im: Image.Image, size: tuple[int, int]) -> Image.Image:
     """Centre-crop to the aspect ratio of ``size`` = (H, W), then resize to it."""
     height, width = size
-    src_w, src_h = im.size
-    crop_w = max(1, min(src_w, round(src_h * width / height)))
-    crop_h = max(1, min(src_h, round(src_w * height / width)))
-    left, top = (src_w - crop_w) // 2, (src_h - crop_h) // 2
+    left, top, crop_w, crop_h = _crop_box(im.size, size)
     im = im.crop((left, top, left + crop_w, top + crop_h))
     if im.size != (width, height):
         im = im.resize((width, height), Image.Resampling.LANCZOS, reducing_gap=3.0)
