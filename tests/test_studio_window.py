@@ -5,6 +5,7 @@ from __future__ import annotations
 from pathlib import Path
 
 import numpy as np
+import pytest
 from PIL import Image
 from PySide6.QtCore import QEvent, QObject, Qt
 
@@ -65,20 +66,25 @@ def test_moving_the_lambda_slider_redraws_the_grid_and_a_drag_is_one_undo_step(q
     qtbot.waitUntil(lambda: np.array_equal(before, grid_pixels(window)))
 
 
-def test_the_absolute_lambda_toggle_switches_the_one_spec_and_each_mode_keeps_its_value(qtbot, window):
+def test_the_absolute_lambda_toggle_switches_the_one_spec_and_the_greyed_field_follows_the_lambda_in_use(
+        qtbot, window):
     studio, panel = window.studio, window.panels["posterior"]
-    panel.absolute.setChecked(True)  # the spin box offers its value (4 by default)
-    assert studio.doc.params.likelihood == LikelihoodSpec(lam=4.0, relative=False)
+    panel.lam.setValue(0.7)  # 0.7 m of 8 examples: the greyed absolute field shows 5.6
+    assert not panel.lam_abs.isEnabled() and panel.lam_abs.value() == pytest.approx(5.6)
+    panel.absolute.setChecked(True)  # switching on keeps the λ in use, so the samples stay as they are
+    assert studio.doc.params.likelihood == LikelihoodSpec(lam=5.6, relative=False)
     panel.lam_abs.setValue(6.0)
     assert studio.doc.params.likelihood == LikelihoodSpec(lam=6.0, relative=False)
-    assert not panel.lam.isEnabled() and panel.lam.value() == 0.5
-    panel.absolute.setChecked(False)  # back to the multiple of m the slider kept
-    assert studio.doc.params.likelihood == LikelihoodSpec(lam=0.5, relative=True) and panel.lam_abs.value() == 6.0
+    assert not panel.lam.isEnabled() and panel.lam.value() == 0.7
+    panel.absolute.setChecked(False)  # back to the multiple of m the slider kept; the field follows it again
+    assert studio.doc.params.likelihood == LikelihoodSpec(lam=0.7, relative=True)
+    assert panel.lam_abs.value() == pytest.approx(5.6)
     panel.absolute.setChecked(True)
-    assert studio.doc.params.likelihood.lam == 6.0
+    panel.lam_abs.setValue(6.0)
     wait_idle(qtbot, window)
     assert "λ = 6 for 8 examples (0.75 × m)" == panel.lam_note.text()
     assert studio.last_sample.posterior.lam_abs == 6.0
+    studio.undo.undo()
     studio.undo.undo()  # undo shows the spec it brings back
     assert studio.doc.params.likelihood.relative and not panel.absolute.isChecked() and panel.lam.isEnabled()
 

@@ -5,11 +5,20 @@ each batch's images join the set as soon as they are encoded (thumbnails and
 bits/dim appear while the rest is read), and the whole addition becomes one
 undo step when the job ends, whether it finished or was cancelled.  Files
 that cannot be read are listed in one message; the rest of the set is kept.
+A folder becomes a set named after it; a folder added to an empty set that
+still has a new set's name ("New set 2") gives that set its name.
 
 Re-reading: images already in the document (a project, a restored crash, a
 set after the model changed) are encoded again when their set is shown.
 Files that cannot be read stay in the set, marked, and are left out of the
 samples.
+
+Conversions: the core's loader says what it did to each file to fit the
+model (colour made grey, cropped, shrunk: :class:`~flowstudio.data.images.Conversion`);
+each set's summary under the open model is :meth:`EvidenceFlow.conversion_note`
+(the Evidence panel shows it), and a message says it once per set and model,
+and again for images added later.  Items keep their original files' paths,
+so a set read again for another model starts from the originals.
 
 Verdicts: each image is judged alone when encoded (far outside what the
 model knows?) and again within its set (far less likely than the rest of
@@ -20,6 +29,7 @@ redone whenever a set's images change.
 from __future__ import annotations
 
 import random
+import re
 import time
 from collections.abc import Callable, Iterable
 from pathlib import Path
@@ -28,6 +38,7 @@ from typing import TYPE_CHECKING, Any
 from PySide6.QtCore import QTimer
 from PySide6.QtGui import QImage
 
+from flowstudio.data.images import describe_conversions
 from flowstudio.resources import example_sets
 from flowstudio.studio._qt.workers import Job
 from flowstudio.studio.drops import plan_drop
@@ -39,10 +50,22 @@ if TYPE_CHECKING:
     from flowstudio.studio._qt.studio import Studio
 
 MAX_DETAILS = 200
+NEW_SET = "New set"
+"""The name of a set the user has not named yet; a folder added to such an empty set names it."""
+
+
+def named_by_default(name: str) -> bool:
+    """Whether a set still has the name a new set gets (``New set``, ``New set 2``, ...)."""
+    return re.fullmatch(rf"{re.escape(NEW_SET)}( \d+)?", name) is not None
 
 
 def plural(n: int, word: str) -> str:
     return f"{n} {word}{'' if n == 1 else 's'}"
+
+
+def plural_was(n: int, word: str) -> str:
+    """``"1 image was"``, ``"2 images were"``."""
+    return f"{plural(n, word)} {'was' if n == 1 else 'were'}"
 
 
 def problem_lines(errors: list[tuple[str, str]]) -> list[str]:
@@ -59,6 +82,9 @@ class EvidenceFlow:
         self._rereading: dict[str, set[str]] = {}  # set uid -> paths being re-read for it
         self._adding: dict[str, int] = {}  # set uid -> number of jobs adding images to it
         self._to_judge: set[str] = set()  # sets whose images changed since their verdicts
+        self.conversions: dict[str, Any] = {}  # path -> what loading did to it, under the open model
+        self._conversions_of: str | None = None  # the model those conversions are for
+        self._told: set[tuple[str, str]] = set()  # (set uid, model path) whose conversions were reported
         self._judge_timer = QTimer(studio, singleShot=True, interval=0, timeout=self._judge_sets)
         for signal in (studio.doc.itemsInserted, studio.doc.itemsRemoved):
             signal.connect(self._images_changed)
@@ -81,7 +107,7 @@ class EvidenceFlow:
         if loose:
             current = self.studio.doc.current_set
             if current is None or new_set:
-                jobs.append(self.add_to_new_set("New set", loose, record_undo))
+                jobs.append(self.add_to_new_set(NEW_SET, loose, record_undo))
             else:
                 jobs.append(self._add_to_set(current.uid, loose, record_undo))
         return jobs
@@ -95,8 +121,11 @@ class EvidenceFlow:
         return self._encode_into(new, paths, lambda added: record_undo and edit.record_added_set(new, previous))
 
     def _add_to_set(self, set_uid: str, paths: list[Path], record_undo: bool) -> Job:
-        edit = self.studio.edit
-        return self._encode_into(self.studio.doc.find_set(set_uid), paths,
+        doc, edit = self.studio.doc, self.studio.edit
+        target = doc.find_set(set_uid)
+        if len(paths) == 1 and paths[0].is_dir() and not target.items and named_by_default(target.name):
+            edit.rename_set(set_uid, doc.document.unique_set_name(paths[0].name or target.name))
+        return self._encode_into(target, paths,
                                  lambda added: record_undo and edit.record_added_items(set_uid, added))
 
     def _encode_into(self, target: EvidenceSet, paths: list[Path],
@@ -122,6 +151,7 @@ class EvidenceFlow:
                 del self._adding[target.uid]
             record(added)
             self._report_added(target.name, job, added, errors)
+            self._tell_conversions(target, [item.path for item in added])
             self.studio.request_render()
 
         self._adding[target.uid] = self._adding.get(target.uid, 0) + 1
@@ -131,12 +161,41 @@ class EvidenceFlow:
     def _report_added(self, name: str, job: Job, added: list[EvidenceItem], errors: list[tuple[str, str]]) -> None:
         notifier = self.studio.notifier
         if job.state == "cancelled":
-            notifier.info("Adding images cancelled", f"{plural(len(added), 'image')} were added to “{name}” "
+            notifier.info("Adding images cancelled", f"{plural_was(len(added), 'image')} added to “{name}” "
                                                      "before you cancelled.")
         if errors:
             notifier.warning(f"{plural(len(errors), 'file')} could not be added to “{name}”",
-                             f"{plural(len(added), 'image')} were added; these were skipped:",
+                             f"{plural_was(len(added), 'image')} added; these were skipped:",
                              details=problem_lines(errors))
+
+    # -- conversions ----------------------------------------------------------------------
+    def conversion_note(self, set_uid: str | None) -> str:
+        """What loading did to the set's images to fit the open model, in one sentence (empty: nothing)."""
+        target = self.studio.doc.find_set(set_uid)
+        info = self.studio.host.info
+        if target is None or info is None:
+            return ""
+        known = [self.conversions[item.path] for item in target.items if item.path in self.conversions]
+        c, h, w = info.image_shape
+        return describe_conversions(known, c, (h, w))
+
+    def _tell_conversions(self, target: EvidenceSet, added: list[str] | None = None) -> None:
+        """Say what was converted: for ``added`` images, or for the whole set once per model."""
+        info = self.studio.host.info
+        if info is None:
+            return
+        if added is None:
+            if (target.uid, info.path) in self._told:
+                return
+            paths = [item.path for item in target.items]
+        else:
+            paths = added
+        c, h, w = info.image_shape
+        note = describe_conversions([self.conversions[p] for p in paths if p in self.conversions], c, (h, w))
+        self._told.add((target.uid, info.path))
+        if note:
+            self.studio.notifier.info(f"Images of “{target.name}” were converted for this model",
+                                      note[0].upper() + note[1:] + ". Your files are not changed.")
 
     # -- re-reading ---------------------------------------------------------------------
     def needs_encoding(self, item: EvidenceItem, retry_errors: bool = True) -> bool:
@@ -184,6 +243,7 @@ class EvidenceFlow:
             if target.uid == studio.doc.document.current:  # steps of a replaced model were skipped: redo them
                 self.ensure_encoded(target.uid, retry_errors=False)
             studio.request_render()
+            self._tell_conversions(target)
             if errors:
                 studio.notifier.warning(f"{plural(len(errors), 'image')} of “{target.name}” cannot be read",
                                         "They stay in the set, marked, and are left out of the samples.",
@@ -224,14 +284,14 @@ class EvidenceFlow:
     def example_names() -> list[str]:
         return list(example_sets())
 
-    def open_example(self, name: str, record_undo: bool = True) -> Job | None:
-        """Show the bundled example set ``name`` (added as a new set the first time)."""
+    def open_example(self, name: str, record_undo: bool = True, examples: dict[str, Path] | None = None) -> Job | None:
+        """Show the bundled example set ``name`` of ``examples`` (default: the Fashion-MNIST ones), added the first time."""
         doc = self.studio.doc
         existing = next((s for s in doc.sets if s.name == name), None)
         if existing is not None:
             doc.set_current(existing.uid)
             return None
-        return self.add_to_new_set(name, [example_sets()[name]], record_undo)
+        return self.add_to_new_set(name, [(examples or example_sets())[name]], record_undo)
 
     def paste_image(self, image: QImage) -> list[Job]:
         """Save a pasted image under the app's data folder (evidence is always a file) and add it."""
@@ -247,8 +307,13 @@ class EvidenceFlow:
         return engine is not self.studio.host.engine
 
     def _remember(self, images: list[Any]) -> None:
+        model = self.studio.host.info.path if self.studio.host.info is not None else None
+        if model != self._conversions_of:  # another model: other sizes and channels
+            self.conversions.clear()
+            self._conversions_of = model
         for image in images:
             self.studio.thumbnails.add(image.sha256, image.pixels)
+            self.conversions[image.path] = image.conversion
         self.studio.host.record(images)
 
     def _failed(self, exc: BaseException) -> None:

@@ -1,5 +1,10 @@
 """Projects on disk: new, open, save (``*.flowstudio.json``), and crash recovery by autosave.
 
+Every project opened or saved goes to the front of the recent projects, and
+the one open last is what the next start opens (see
+:meth:`~flowstudio.studio._qt.studio.Studio.start`); a new, untitled
+project makes the next start open the welcome state instead.
+
 Files are written on the file thread, atomically; the document is turned
 into text on the GUI thread first, so a write never sees a half-edited
 document.  Every few seconds, if anything changed, this session's recovery
@@ -67,20 +72,19 @@ class ProjectFiles(QObject):
         studio = self.studio
         wanted = document.model_path
         current = studio.host.info.path if studio.host.info else None
-        if wanted and wanted != current:
-            if Path(wanted).is_file():
-                studio.load_model(wanted, document.device)
-            else:
+        if wanted and wanted != current and Path(wanted).is_file():
+            studio.load_model(wanted, document.device)
+        else:
+            if wanted and wanted != current:
                 studio.notifier.warning("The project's model was not found",
                                         f"{wanted} is missing; the open model is used instead.")
-        elif studio.host.engine is None and current is None and studio.host.state != "loading":
-            studio.load_model(str(default_model_path()), document.device)
+            if studio.host.engine is None and current is None and studio.host.state != "loading":
+                studio.load_model(str(default_model_path()), document.device)
         if document.current is None and document.sets:
             document.current = document.sets[0].uid
         studio.doc.replace(document)
         studio.undo.clear()
-        self.path = path
-        self.changed.emit()
+        self._set_path(path)
 
     def save(self, path: str | Path | None = None) -> Job | None:
         """Write the project (to ``path``, else where it was opened); the undo stack is marked clean when done."""
@@ -91,15 +95,23 @@ class ProjectFiles(QObject):
         index, text = undo.index(), self.studio.doc.document.to_json()
 
         def saved(_: Any) -> None:
-            self.path = target
             if undo.index() == index:  # nothing was edited while the file was written
                 undo.setClean()
-            self.changed.emit()
+            self._set_path(target)
             self.studio.notifier.success(f"Saved {target.name}")
 
         return self.studio.host.io.start(f"Saving {target.name}", write_text_atomic, target, text, visible=False,
                                          on_done=saved, on_error=lambda exc: self.studio.notifier.error(
                                              f"Could not save {target.name}", str(exc)))
+
+    def _set_path(self, path: Path | None) -> None:
+        """The project's file from now on: the next start reopens it, and it heads File → Recent projects."""
+        self.path = path
+        prefs = self.studio.prefs
+        prefs.last_project = str(path) if path else None
+        if path is not None:
+            prefs.add_recent_project(str(path))
+        self.changed.emit()
 
     # -- crash recovery ---------------------------------------------------------------
     def autosave_now(self) -> Job | None:
@@ -142,7 +154,8 @@ class ProjectFiles(QObject):
         self._dirty = True
         self.autosave_now()
         self.studio.notifier.success("Unsaved work restored",
-                                     f"{plural(len(recovery.document.sets), 'evidence set')} are back; "
+                                     f"{plural(len(recovery.document.sets), 'evidence set')} "
+                                     f"{'is' if len(recovery.document.sets) == 1 else 'are'} back; "
                                      "save the project to keep them.")
 
     def close(self) -> None:

@@ -1,4 +1,9 @@
-"""Dark (default) and light themes: a Fusion palette, one small stylesheet, and matching icon colours."""
+"""Dark (default) and light themes: a Fusion palette, one small stylesheet, and matching icon colours.
+
+Drop-downs open as a plain list under the box (``combobox-popup: 0``):
+Fusion's menu-like popup ignores the style sheet's selection colours and
+drew the current item as dark text on a dark row.
+"""
 
 from __future__ import annotations
 
@@ -59,6 +64,12 @@ QListWidget::item:selected {{ background: {accent_soft}; color: {text}; }}
 QComboBox, QLineEdit {{ background: {base}; border: 1px solid {border}; border-radius: 5px; padding: 3px 6px;
                        min-height: 20px; }}
 QComboBox:focus, QLineEdit:focus {{ border-color: {accent}; }}
+QComboBox {{ color: {text}; combobox-popup: 0; }}
+QComboBox:disabled {{ color: {dim}; }}
+QComboBox QAbstractItemView {{ background: {raised}; color: {text}; border: 1px solid {border}; outline: 0;
+                              selection-background-color: {accent_soft}; selection-color: {text}; }}
+QComboBox QAbstractItemView::item {{ min-height: 24px; padding: 0 8px; }}
+QComboBox QAbstractItemView::item:selected {{ background: {accent_soft}; color: {text}; }}
 QStatusBar {{ background: {window}; border-top: 1px solid {border}; color: {dim}; }}
 QProgressBar {{ background: {base}; border: 1px solid {border}; border-radius: 4px; max-height: 12px;
                 text-align: center; color: transparent; }}
@@ -72,6 +83,9 @@ QFrame#toast[level="error"] {{ border-left: 4px solid {error}; }}
 QFrame#toast[level="success"] {{ border-left: 4px solid {success}; }}
 QFrame#toast[level="info"] {{ border-left: 4px solid {accent}; }}
 QFrame#card {{ background: {alt}; border: 1px solid {border}; border-radius: 7px; }}
+QFrame#notice {{ background: {alt}; border: 1px solid {border}; border-radius: 7px; }}
+QFrame#notice[level="warning"] {{ border-left: 4px solid {warning}; }}
+QFrame#notice[level="info"] {{ border-left: 4px solid {accent}; }}
 """
 
 

@@ -31,14 +31,14 @@ import torch
 
 from flowstudio.card import ModelCard
 from flowstudio.checkpoint import LoadedModel
-from flowstudio.data.images import iter_image_paths, iter_loaded_images
+from flowstudio.data.images import Conversion, iter_image_paths, iter_loaded_images
 from flowstudio.imaging import file_digest
 from flowstudio.registry import require
 from flowstudio.loading import open_model_stages
 from flowstudio.studio.requests import SampleRequest
-from flowstudio.transflow import (BpdReference, DiagGaussian, EvidenceCheck, EvidenceStats, LikelihoodSpec, Posterior,
-                                  check_latents, decode_latents, encode_images,
-                                  flag_set_outliers, posterior)
+from flowstudio.transflow import (BpdReference, DiagGaussian, EvidenceAdvice, EvidenceCheck, EvidenceStats,
+                                  LikelihoodSpec, Posterior, assess_evidence, check_latents, decode_checked,
+                                  decode_latents, encode_images, flag_set_outliers, posterior)
 
 ENCODE_BATCH = 32
 """Images read and encoded per step: small enough that Cancel answers within a fraction of a second."""
@@ -72,6 +72,8 @@ class EncodedImage:
     sha256: str
     check: EvidenceCheck
     pixels: np.ndarray
+    conversion: Conversion | None = None
+    """What loading did to the file to fit the model (:func:`flowstudio.data.describe_conversions` says it)."""
 
 
 @dataclass
@@ -95,6 +97,12 @@ class SampleResult:
     seeds: tuple[int, ...]
     spec: LikelihoodSpec | None
     posterior: Posterior | None
+    nonfinite: np.ndarray = field(default_factory=lambda: np.zeros(0, bool))
+    """``[N]``: cell ``j`` decoded to ``NaN``/``inf`` (it shows middle grey; see :func:`~flowstudio.transflow.decode_checked`)."""
+    saturated: np.ndarray = field(default_factory=lambda: np.zeros(0, bool))
+    """``[N]``: cell ``j`` lay mostly far outside the pixel range (what shows is the clamp)."""
+    advice: EvidenceAdvice | None = None
+    """Set when the examples are far outside the model or some are unlikely (:func:`~flowstudio.transflow.assess_evidence`)."""
 
     @property
     def m(self) -> int:
@@ -158,6 +166,7 @@ class Engine:
         self.model = loaded.model
         self.reference = BpdReference.from_card(loaded.card)
         self._latents: dict[str, torch.Tensor] = {}
+        self._checks: dict[str, EvidenceCheck] = {}
         self._stats: OrderedDict[tuple[str, ...], EvidenceStats] = OrderedDict()
         self._lock = threading.Lock()
 
@@ -187,18 +196,21 @@ class Engine:
         for batch in iter_loaded_images(files, c, (h, w), ENCODE_BATCH):
             step = EncodeProgress(done, len(files), errors=[(str(p), r) for p, r in batch.errors])
             if batch.paths:
-                step.images = self._encode_batch(batch.paths, batch.images)
+                step.images = self._encode_batch(batch.paths, batch.images, batch.conversions)
             done += len(batch.paths) + len(batch.errors)
             step.done = done
             yield step
 
-    def _encode_batch(self, paths: Sequence[Path], images: np.ndarray) -> list[EncodedImage]:
+    def _encode_batch(self, paths: Sequence[Path], images: np.ndarray,
+                      conversions: Sequence[Conversion]) -> list[EncodedImage]:
         eps, log_prob = next(encode_images(self.model, images, batch_size=len(images)))
         checks = check_latents(eps, self.model.log_prob_to_bits_per_dim(log_prob), self.reference)
         digests = [file_digest(p) for p in paths]
         with self._lock:
             self._latents.update(zip(digests, eps))
-        return [EncodedImage(str(p), d, c, px) for p, d, c, px in zip(paths, digests, checks, images)]
+            self._checks.update(zip(digests, checks))
+        return [EncodedImage(str(p), d, c, px, conv)
+                for p, d, c, px, conv in zip(paths, digests, checks, images, conversions)]
 
     def latent(self, digest: str) -> torch.Tensor:
         """The cached latent ``[D]`` of one encoded image."""
@@ -228,16 +240,24 @@ class Engine:
         """The grid ``flowstudio sample`` draws for these evidence images, parameters and seeds."""
         params = request.params
         digests = self._encoded(request)
-        post = spec = None
+        post = spec = advice = None
         dist: DiagGaussian
         if digests:
             spec = params.likelihood
             dist = post = posterior(self.stats(digests), spec)
+            advice = self.advice(request, post)
         else:
             dim = self.model.latent_dim
             dist = DiagGaussian(torch.zeros(dim, dtype=torch.float64), torch.ones(dim, dtype=torch.float64))
-        images = decode_latents(self.model, dist.sample(params.seeds, params.temperature), DECODE_BATCH)
-        return SampleResult(request, images.numpy(), tuple(params.seeds), spec, post)
+        decoded = decode_checked(self.model, dist.sample(params.seeds, params.temperature), DECODE_BATCH)
+        return SampleResult(request, decoded.images.numpy(), tuple(params.seeds), spec, post,
+                            decoded.nonfinite.numpy(), decoded.saturated.numpy(), advice)
+
+    def advice(self, request: SampleRequest, post: Posterior) -> EvidenceAdvice | None:
+        """What to tell the artist about the request's examples under this model (see :func:`assess_evidence`)."""
+        with self._lock:
+            used = [(Path(path).name, self._checks[d]) for path, d in request.evidence if d in self._checks]
+        return assess_evidence([name for name, _ in used], [check for _, check in used], post)
 
     def sweep(self, request: SampleRequest, rows: int = 4,
               multiples: Sequence[float] = SWEEP_MULTIPLES) -> SweepResult | None:

@@ -3,7 +3,9 @@
 Top: the list of sets (new, duplicate, rename, delete; drop files here to
 start a new set).  Below: the current set's thumbnails (drop files or
 folders here to add them, paste with Ctrl+V), each with its checkbox, its
-bits/dim and a warning badge when the model finds it very unlikely.
+bits/dim and a warning badge when the model finds it very unlikely.  A
+PNG exported by Flow Studio dropped on this panel is an example like any
+image (a message offers to restore its settings instead).
 """
 
 from __future__ import annotations
@@ -17,11 +19,14 @@ from PySide6.QtWidgets import (QAbstractItemView, QHBoxLayout, QListView, QListW
 
 from flowstudio.resources import example_sets
 from flowstudio.studio._qt.dialogs import IMAGE_FILTER, ask_folder, ask_open_paths
+from flowstudio.studio._qt.evidence_flow import NEW_SET
 from flowstudio.studio._qt.file_drops import accept_file_drops
 from flowstudio.studio._qt.labels import LiveLabel, role_label
 from flowstudio.studio._qt.icons import bind_icon, icon_button
 from flowstudio.studio._qt.panels import PanelSpec, ScreenshotSpec, register_panel
 from flowstudio.studio._qt.panels.evidence_model import UID_ROLE, EvidenceDelegate, EvidenceListModel
+from flowstudio.studio._qt.evidence_flow import plural
+from flowstudio.studio._qt.views.notice import Notice
 
 EMPTY_HINT = "Drop example images or folders here\n(or paste with Ctrl+V)"
 COUNT_ROLE = Qt.ItemDataRole.UserRole + 10
@@ -84,7 +89,7 @@ class EvidencePanel(QWidget):
                              "double-click to rename.")
         self.sets.currentItemChanged.connect(self._set_clicked)
         self.sets.itemChanged.connect(self._set_renamed)
-        accept_file_drops(self.sets, lambda paths: studio.handle_drop(paths, new_set=True))
+        accept_file_drops(self.sets, lambda paths: studio.handle_drop(paths, new_set=True, as_examples=True))
         set_buttons = QHBoxLayout()
         set_buttons.setSpacing(2)
         for icon, tip, slot in (("fa5s.plus", "New empty set (Ctrl+N)", self.new_set),
@@ -96,6 +101,7 @@ class EvidencePanel(QWidget):
 
         self.set_title = LiveLabel("", "heading")
         self.set_stats = LiveLabel("", "hint")
+        self.conversion = Notice("info")  # what loading did to the set's images to fit the model
         add = icon_button("Add images…", "fa5s.images", "Choose image files to add to this set (Ctrl+I)",
                           self.ask_add_images)
         add_folder = icon_button("Folder…", "fa5s.folder-plus", "Add every image in a folder (Ctrl+Shift+I)",
@@ -111,6 +117,7 @@ class EvidencePanel(QWidget):
         self.view.setItemDelegate(EvidenceDelegate(studio, self.view))
         self.view.customContextMenuRequested.connect(self._context_menu)
         accept_file_drops(self.view, self.drop_on_thumbnails)
+        accept_file_drops(self, self.drop_on_thumbnails)  # anywhere else on the panel, too
         self.remove_action = QAction("Remove selected images", self.view, shortcut="Del",
                                      shortcutContext=Qt.ShortcutContext.WidgetWithChildrenShortcut,
                                      triggered=self.remove_selected)
@@ -128,6 +135,7 @@ class EvidencePanel(QWidget):
         layout.addSpacing(6)
         layout.addWidget(self.set_title)
         layout.addWidget(self.set_stats)
+        layout.addWidget(self.conversion)
         layout.addLayout(add_row)
         layout.addWidget(self.view, 1)
         layout.addWidget(role_label("Tip: drop images or folders anywhere in the window; Ctrl+V pastes.", "hint",
@@ -150,7 +158,7 @@ class EvidencePanel(QWidget):
             item = QListWidgetItem(s.name)
             item.setData(UID_ROLE, s.uid)
             item.setData(COUNT_ROLE, str(len(s.items)))
-            item.setData(Qt.ItemDataRole.ToolTipRole, f"{s.name}: {len(s.items)} images")
+            item.setData(Qt.ItemDataRole.ToolTipRole, f"{s.name}: {plural(len(s.items), 'image')}")
             item.setFlags(item.flags() | Qt.ItemFlag.ItemIsEditable)
             self.sets.addItem(item)
             if s.uid == doc.document.current:
@@ -177,21 +185,25 @@ class EvidencePanel(QWidget):
         if s is None:
             self.set_title.setText("No set selected")
             self.set_stats.setText("Drop images to start a set.")
+            self.conversion.show_text("")
             return
         used = len(s.usable_items())
         flagged = sum(1 for i in s.items if i.unlikely)
         unreadable = sum(1 for i in s.items if i.error)
-        parts = [f"{len(s.items)} images", f"{used} used"]
+        parts = [plural(len(s.items), "image"), f"{used} used"]
         parts += [f"{flagged} unlikely"] if flagged else []
         parts += [f"{unreadable} unreadable"] if unreadable else []
         self.set_title.setText(s.name)
         self.set_stats.setText(" · ".join(parts))
+        note = self.studio.evidence.conversion_note(s.uid)
+        self.conversion.show_text("Converted for this model" if note else "", note[:1].upper() + note[1:] + "."
+                                  if note else "")
 
     def current_uid(self) -> str | None:
         return self.studio.doc.document.current
 
     def new_set(self) -> None:
-        self.studio.edit.add_set("New set")
+        self.studio.edit.add_set(NEW_SET)
 
     def duplicate_set(self) -> None:
         if self.current_uid():
@@ -208,8 +220,8 @@ class EvidencePanel(QWidget):
 
     # -- images -------------------------------------------------------------------------
     def drop_on_thumbnails(self, paths: list[str]) -> None:
-        """Files dropped on the thumbnails go into this set (a new one if there is none)."""
-        self.studio.handle_drop(paths, set_uid=self.current_uid())
+        """Files dropped on the thumbnails go into this set (a new one if there is none), exported PNGs too."""
+        self.studio.handle_drop(paths, set_uid=self.current_uid(), as_examples=True)
 
     def ask_add_images(self) -> None:
         paths = ask_open_paths(self, "Add example images", self.studio.prefs, IMAGE_FILTER)

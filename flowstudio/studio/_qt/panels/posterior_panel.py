@@ -5,9 +5,14 @@ one undo step.  The panel also follows the document (undo, a restored PNG,
 a reset), with its own signals blocked so that showing a value never edits.
 
 The document holds one :class:`~flowstudio.likelihood.LikelihoodSpec`.  The
-slider shows lambda as a multiple of m, the spin box an absolute lambda;
-whichever the spec is not using keeps its last value, so switching "Absolute
-λ" on and off goes back to the value that mode had.
+slider shows lambda as a multiple of m, the spin box an absolute lambda.
+While lambda is relative, the greyed spin box follows the absolute lambda in
+use (``r * m``), so switching "Absolute λ" on keeps the samples as they are;
+while it is absolute, the slider keeps its last multiple, which switching
+back returns to.
+
+Named presets of all these settings sit at the top (:mod:`.preset_bar`),
+above λ and its three quick buttons.
 """
 
 from __future__ import annotations
@@ -23,6 +28,7 @@ from superqt import QLabeledDoubleSlider
 from flowstudio.studio._qt.labels import LiveLabel
 from flowstudio.studio._qt.icons import bind_icon
 from flowstudio.studio._qt.panels import PanelSpec, register_panel
+from flowstudio.studio._qt.panels.preset_bar import PresetBar
 from flowstudio.likelihood import COVARIANCES, LikelihoodSpec
 from flowstudio.studio.state import MAX_COUNT, MAX_SEED
 
@@ -112,13 +118,13 @@ class PosteriorPanel(QWidget):
         self.lock = QToolButton(checkable=True, toolTip="Lock the seed: rerolling leaves it alone (L)")
         self.lock.toggled.connect(lambda on: self.edit("Lock seed" if on else "Unlock seed", seed_locked=on))
         self._lock_icon(False)
-        dice = QToolButton(toolTip="Roll a new random seed (R)")
-        bind_icon(dice, "fa5s.dice")
-        dice.clicked.connect(studio.reroll_seed)
+        self.dice = QToolButton(toolTip="Roll a new random seed (R)")
+        bind_icon(self.dice, "fa5s.dice")
+        self.dice.clicked.connect(studio.reroll_seed)
         seed_row = QHBoxLayout()
         seed_row.addWidget(self.seed, 1)
         seed_row.addWidget(self.lock)
-        seed_row.addWidget(dice)
+        seed_row.addWidget(self.dice)
         sampling = QGroupBox("Sampling")
         form = QFormLayout(sampling)
         form.addRow("Temperature", self.temperature)
@@ -128,7 +134,8 @@ class PosteriorPanel(QWidget):
         layout = QVBoxLayout(self)
         layout.setContentsMargins(12, 4, 12, 12)
         layout.setSpacing(4)
-        for group in (trust, likelihood, sampling):
+        self.preset_bar = PresetBar(studio)
+        for group in (self.preset_bar, trust, likelihood, sampling):
             layout.addWidget(group)
         layout.addStretch(1)
 
@@ -186,6 +193,7 @@ class PosteriorPanel(QWidget):
                     widget.blockSignals(False)
         self.lam.setEnabled(spec.relative)
         self.lam_abs.setEnabled(not spec.relative)
+        self.dice.setEnabled(not p.seed_locked)
         self.floor.setEnabled(spec.covariance == "diagonal")
         for button, value in zip(self.presets.buttons(), PRESETS):
             button.setChecked(spec.relative and abs(spec.lam - value) < 1e-9)
@@ -203,6 +211,10 @@ class PosteriorPanel(QWidget):
         spec = self.studio.doc.params.likelihood
         s = self.studio.doc.current_set
         m = len(s.usable_items()) if s else 0
+        if spec.relative and m:  # the greyed absolute field shows the λ in use, and offers it when switched on
+            self.lam_abs.blockSignals(True)
+            self.lam_abs.setValue(spec.absolute_lambda(m))
+            self.lam_abs.blockSignals(False)
         examples = f"{m} example{'s' if m != 1 else ''}"
         if m == 0:
             self.lam_note.setText("No examples yet: model samples only")

@@ -5,7 +5,8 @@ device pixels per model pixel whenever that fills most of the space
 (:mod:`..pixmaps`), else by the exact fitting factor (a dense sweep in a
 narrow window), centred in the widget, each with an optional caption
 below (a seed) and optional row and column headers (the sweep's seeds and
-lambda values).  Clicking a cell emits :attr:`ImageGrid.cellClicked`;
+lambda values).  Clicking a cell emits :attr:`ImageGrid.cellClicked`, a
+right click (or the menu key) :attr:`ImageGrid.cellMenuRequested`;
 hovering highlights it.  When there is nothing to show, a message (with an
 optional icon) is painted in the middle instead.
 """
@@ -14,7 +15,7 @@ from __future__ import annotations
 
 import numpy as np
 from PySide6.QtCore import QPoint, QRect, QRectF, QSize, Qt, Signal
-from PySide6.QtGui import QColor, QMouseEvent, QPainter, QPaintEvent, QPen, QPixmap
+from PySide6.QtGui import QColor, QContextMenuEvent, QMouseEvent, QPainter, QPaintEvent, QPen, QPixmap
 from PySide6.QtWidgets import QSizePolicy, QWidget
 
 from flowstudio.studio._qt.icons import themed_icon
@@ -31,6 +32,7 @@ WHOLE_SCALE_FROM = 0.8
 
 class ImageGrid(QWidget):
     cellClicked = Signal(int, int)  # row, column
+    cellMenuRequested = Signal(int, int, QPoint)  # row, column, where to open the menu (global)
     framePainted = Signal()
 
     def __init__(self, parent: QWidget | None = None):
@@ -42,6 +44,7 @@ class ImageGrid(QWidget):
         self.setMinimumSize(200, 200)
         self.images: np.ndarray | None = None  # [rows, cols, C, H, W]
         self.captions: list[list[str]] = []
+        self.marks: list[list[str]] = []  # per cell, what went wrong in words ("could not be drawn")
         self.column_labels: list[str] = []
         self.row_labels: list[str] = []
         self.highlight_column: int | None = None
@@ -52,10 +55,16 @@ class ImageGrid(QWidget):
 
     # -- content ------------------------------------------------------------------------
     def set_images(self, images: np.ndarray, captions: list[list[str]] | None = None,
-                   column_labels: list[str] | None = None, row_labels: list[str] | None = None) -> None:
-        """Show ``images [rows, cols, C, H, W]`` (cells past the end of a ragged grid are all-zero and uncaptioned)."""
+                   column_labels: list[str] | None = None, row_labels: list[str] | None = None,
+                   marks: list[list[str]] | None = None) -> None:
+        """Show ``images [rows, cols, C, H, W]`` (cells past the end of a ragged grid are all-zero and uncaptioned).
+
+        ``marks[r][c]``, when not empty, is painted over that cell with a warning sign: a cell that did not
+        decode to a real image says so instead of passing for a dark sample.
+        """
         self.images = images
         self.captions = captions or []
+        self.marks = marks or []
         self.column_labels = column_labels or []
         self.row_labels = row_labels or []
         self.message = ""
@@ -164,10 +173,22 @@ class ImageGrid(QWidget):
         if (r, c) == self._hover or c == self.highlight_column:
             painter.setPen(QPen(accent, 2))
             painter.drawRect(rect.adjusted(-2, -2, 2, 2))
+        if self.marks and self.marks[r][c]:
+            self._paint_mark(painter, rect, self.marks[r][c])
         if self.captions and self.captions[r][c]:
             painter.setPen(dim)
             painter.drawText(QRectF(rect.left(), rect.bottom() + 2, rect.width(), CAPTION),
                              Qt.AlignmentFlag.AlignHCenter | Qt.AlignmentFlag.AlignTop, self.captions[r][c])
+
+    def _paint_mark(self, painter: QPainter, rect: QRectF, text: str) -> None:
+        """A warning sign and ``text`` on a dark band across the cell."""
+        band = QRectF(rect.left(), rect.center().y() - 22, rect.width(), 44)
+        painter.fillRect(band, QColor(0, 0, 0, 170))
+        painter.drawPixmap(QRectF(band.center().x() - 8, band.top() + 4, 16, 16).toRect(),
+                           themed_icon("fa5s.exclamation-triangle", role="warning").pixmap(16, 16))
+        painter.setPen(QColor("#ffffff"))
+        painter.drawText(band.adjusted(2, 22, -2, 0), Qt.AlignmentFlag.AlignHCenter | Qt.AlignmentFlag.AlignTop
+                         | Qt.TextFlag.TextWordWrap, text)
 
     def _paint_message(self, painter: QPainter) -> None:
         pal = self.palette()
@@ -192,6 +213,14 @@ class ImageGrid(QWidget):
     def leaveEvent(self, event) -> None:
         self._hover = None
         self.update()
+
+    def contextMenuEvent(self, event: QContextMenuEvent) -> None:
+        cell = self.cell_at(event.pos()) if event.reason() == QContextMenuEvent.Reason.Mouse else self._hover
+        if cell is not None:
+            self.cellMenuRequested.emit(*cell, event.globalPos())
+            event.accept()
+        else:
+            event.ignore()
 
     def mouseReleaseEvent(self, event: QMouseEvent) -> None:
         if event.button() == Qt.MouseButton.LeftButton:

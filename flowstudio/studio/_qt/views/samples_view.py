@@ -1,18 +1,27 @@
-"""The central sample grid: redrawn live as parameters change; click a cell to enlarge it."""
+"""The central sample grid, redrawn live as parameters change, and the history of past grids under it.
+
+Click a cell to enlarge it; right-click it for its menu (save, copy, copy
+its seed, use it as an example, send it to the interpolation).
+"""
 
 from __future__ import annotations
 
 from typing import Any
 
+from PySide6.QtCore import QPoint
 from PySide6.QtWidgets import QHBoxLayout, QVBoxLayout, QWidget
 
-from flowstudio.studio._qt.dialogs import ask_save_path
+from flowstudio.studio._qt.dialogs import ask_export_path
 from flowstudio.studio._qt.labels import LiveLabel, role_label
 from flowstudio.studio._qt.icons import icon_button
 from flowstudio.studio._qt.panels import PanelSpec, ScreenshotSpec, register_panel, show_tab
 from flowstudio.studio._qt.views.cell_dialog import CellDialog
+from flowstudio.studio._qt.views.cell_menu import CellMenu
 from flowstudio.studio._qt.views.describe import describe_sample
+from flowstudio.studio._qt.views.export_cells_dialog import ExportCellsDialog
+from flowstudio.studio._qt.views.history_strip import HistoryStrip
 from flowstudio.studio._qt.views.image_grid import ImageGrid
+from flowstudio.studio._qt.views.notice import Notice, cell_marks, grid_notice
 
 LOADING = "Loading the model…\nYou can already drop example images or open a project."
 FAILED = "No model is loaded.\nOpen one from the Model panel, or drop a .safetensors file here."
@@ -28,23 +37,44 @@ class SamplesView(QWidget):
         reroll = icon_button("New seed", "fa5s.dice", "Roll a new random first seed (R)", studio.reroll_seed)
         export = icon_button("Export grid…", "fa5s.file-export",
                              "Save the grid as a PNG with its parameters (Ctrl+E)", self.ask_export)
+        export_cells = icon_button("Every cell…", "fa5s.th-large",
+                                   "Save every cell as its own PNG, enlarged, each with its seed and parameters "
+                                   "(Ctrl+Alt+E)", self.ask_export_cells)
+        self.reroll = reroll
         head = QHBoxLayout()
         head.addWidget(self.title)
-        head.addSpacing(8)
-        head.addWidget(self.summary, 1)
+        head.addStretch(1)
         head.addWidget(reroll)
         head.addWidget(export)
+        head.addWidget(export_cells)
         self.grid = ImageGrid()
-        self.grid.setToolTip("Click a sample to see it large, with its seed")
+        self.grid.setToolTip("Click a sample to see it large, with its seed; right-click it to save, copy, "
+                             "use it as an example or send it to the interpolation")
         self.grid.cellClicked.connect(self.open_cell)
+        self.grid.cellMenuRequested.connect(self.show_cell_menu)
+        self.history = HistoryStrip(studio)
         layout = QVBoxLayout(self)
         layout.setContentsMargins(16, 12, 16, 8)
+        self.notice = Notice("warning")
         layout.addLayout(head)
+        layout.addWidget(self.summary)  # its own line: the whole description, never cut by the buttons
+        layout.addWidget(self.notice)
         layout.addWidget(self.grid, 1)
+        layout.addWidget(self.history)
 
         studio.sampleRendered.connect(self.show_result)
         studio.host.stateChanged.connect(self._engine_state)
+        studio.doc.paramsChanged.connect(self._seed_lock_changed)
         self._engine_state(studio.host.state)
+        self._seed_lock_changed()
+
+    def _seed_lock_changed(self, changed: frozenset[str] | None = None) -> None:
+        """New seed is off while the seed is locked (rerolling would do nothing)."""
+        if changed is None or "seed_locked" in changed:
+            locked = self.studio.doc.params.seed_locked
+            self.reroll.setEnabled(not locked)
+            self.reroll.setToolTip("The seed is locked: unlock it in the Posterior panel (L) to roll a new one"
+                                   if locked else "Roll a new random first seed (R)")
 
     def _engine_state(self, state: str) -> None:
         if state == "loading" and self.studio.last_sample is None:
@@ -57,8 +87,11 @@ class SamplesView(QWidget):
         seeds = [f"seed {s}" for s in result.seeds]
         seeds += [""] * (images.shape[0] * cols - len(seeds))  # the ragged last row has no cells there
         captions = [seeds[r * cols:(r + 1) * cols] for r in range(images.shape[0])]
-        self.grid.set_images(images, captions)
+        marks = cell_marks(result)
+        marks += [""] * (images.shape[0] * cols - len(marks))
+        self.grid.set_images(images, captions, marks=[marks[r * cols:(r + 1) * cols] for r in range(images.shape[0])])
         self.summary.setText(describe_sample(result))
+        self.notice.show_text(*grid_notice(result))
 
     def cell_index(self, row: int, col: int) -> int:
         return row * self.grid.images.shape[1] + col
@@ -68,10 +101,25 @@ class SamplesView(QWidget):
         self.cell_dialog.show()
         return self.cell_dialog
 
+    def cell_menu(self, row: int, col: int) -> CellMenu:
+        """The menu of a cell of the grid on screen."""
+        return CellMenu(self.studio, self.studio.last_sample, self.cell_index(row, col), self)
+
+    def show_cell_menu(self, row: int, col: int, at: QPoint) -> None:
+        self.cell_menu(row, col).exec(at)
+
     def ask_export(self) -> None:
-        path = ask_save_path(self, "Export grid", "samples.png", self.studio.prefs)
+        path = ask_export_path(self, "Export grid", "samples.png", self.studio.prefs)
         if path:
             self.studio.export("grid", path)
+
+    def ask_export_cells(self) -> ExportCellsDialog | None:
+        if self.studio.last_sample is None:
+            self.studio.notifier.info("Nothing to export yet", "Wait for the samples to appear, then export again.")
+            return None
+        dialog = ExportCellsDialog(self.studio, self.studio.last_sample, self)
+        dialog.open()
+        return dialog
 
 
 def _first_cell(window: Any) -> QWidget:
@@ -79,6 +127,36 @@ def _first_cell(window: Any) -> QWidget:
     return window.panels["samples"].open_cell(0, 0)
 
 
+def _history(window: Any) -> None:
+    """Screenshot state: a few past grids in the history, two of them starred."""
+    from flowstudio.studio._qt.screenshots import wait_until_idle
+
+    studio = window.studio
+    for lam, seed in ((0.3, 11), (0.7, 12), (0.5, 13), (0.4, 14)):
+        studio.edit.change_params(lam=lam, seed=seed)
+        wait_until_idle(window)
+        studio.history.record(studio.last_sample)
+    for entry in studio.history.entries[1:3]:
+        studio.history.set_starred(entry.uid, True)
+    window.show_panel("samples")
+
+
+def _compare(window: Any) -> QWidget:
+    _history(window)
+    entries = window.studio.history.entries
+    return window.panels["samples"].history.open_compare(entries[1].uid, entries[0].uid)
+
+
+def _cell_menu(window: Any) -> QWidget:
+    view = window.panels["samples"]
+    menu = view.cell_menu(0, 1)
+    menu.popup(view.grid.mapToGlobal(view.grid.cell_rect(0, 1).center().toPoint()))
+    return menu
+
+
 register_panel(PanelSpec("samples", "Samples", "fa5s.th", "center", SamplesView, order=10,
                          screenshots=(ScreenshotSpec("main", show_tab("samples")),
-                                      ScreenshotSpec("sample-cell", _first_cell))))
+                                      ScreenshotSpec("sample-cell", _first_cell),
+                                      ScreenshotSpec("history", _history),
+                                      ScreenshotSpec("compare", _compare),
+                                      ScreenshotSpec("cell-menu", _cell_menu))))
