@@ -9,7 +9,7 @@ the few-shot classifier, :mod:`.encode` the streaming bridges to a model and
 :mod:`flowstudio.likelihood` (this package imports torch).
 """
 
-from flowstudio.transflow.classify import TransflowClassifier
+from flowstudio.transflow.classify import TransflowClassifier, class_probabilities
 from flowstudio.transflow.diagnostics import (BpdReference, EvidenceAdvice, EvidenceCheck, assess_evidence,
                                             check_evidence, check_latents, flag_set_outliers, judge)
 from flowstudio.transflow.encode import (
@@ -47,6 +47,7 @@ __all__ = [
     "assess_evidence",
     "bits_per_dim",
     "check_evidence",
+    "class_probabilities",
     "check_latents",
     "decode_checked",
     "decode_latents",

@@ -10,6 +10,12 @@ predictive density of an image is the latent density times the flow's
 Jacobian term ``|det d f^-1 / d x|``, which depends on the image only, not on
 the class, so it shifts every class's score by the same amount and leaves the
 argmax unchanged.
+
+:func:`class_probabilities` turns the scores into probabilities over the
+classes (equal class priors): ``softmax`` of the log scores, computed as
+``exp(s_k - max_j s_j) / sum_j exp(s_j - max_j s_j)`` so that log scores of
+``-5279.0`` and ``-5278.5`` give ``37.8 %`` and ``62.2 %`` instead of
+``exp`` underflowing to ``0 / 0``.
 """
 
 from __future__ import annotations
@@ -67,3 +73,9 @@ class TransflowClassifier:
         scores = self.scores(latents)
         classes = self.classes
         return [classes[i] for i in scores.argmax(dim=1).tolist()], scores
+
+
+def class_probabilities(scores: torch.Tensor) -> torch.Tensor:
+    """Probabilities over the classes ``[B, K]`` (rows sum to 1) from log scores ``[B, K]`` (see module doc)."""
+    scores = torch.as_tensor(scores, dtype=torch.float64)
+    return torch.softmax(scores, dim=-1)  # subtracts each row's maximum before exp: no overflow, no 0/0

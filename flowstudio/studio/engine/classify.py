@@ -22,7 +22,7 @@ from flowstudio.files import copy_file, make_folder
 from flowstudio.imaging import file_digest
 from flowstudio.records import write_rows
 from flowstudio.studio.engine.session import ENCODE_BATCH, Engine
-from flowstudio.transflow import LikelihoodSpec, TransflowClassifier
+from flowstudio.transflow import LikelihoodSpec, TransflowClassifier, class_probabilities
 from flowstudio.transflow.encode import encode_images
 
 
@@ -34,6 +34,8 @@ class Classified:
     predicted: str
     scores: tuple[float, ...]
     pixels: np.ndarray
+    probabilities: tuple[float, ...] = ()
+    """Per class, in class order: the probability (0..1, summing to 1) from the scores (:func:`class_probabilities`)."""
 
 
 @dataclass
@@ -75,8 +77,10 @@ def classify(engine: Engine, classes: dict[str, Sequence[str]], spec: Likelihood
         if batch.paths:
             eps = next(encode_images(model, batch.images, batch_size=len(batch.paths)))[0]
             labels, scores = clf.predict(eps)
-            step.rows = [Classified(str(p), str(label), tuple(row), px)
-                         for p, label, row, px in zip(batch.paths, labels, scores.tolist(), batch.images)]
+            probabilities = class_probabilities(scores).tolist()
+            step.rows = [Classified(str(p), str(label), tuple(row), px, tuple(prob))
+                         for p, label, row, px, prob in zip(batch.paths, labels, scores.tolist(), batch.images,
+                                                            probabilities)]
         done += len(batch.paths) + len(batch.errors)
         step.done = done
         yield step

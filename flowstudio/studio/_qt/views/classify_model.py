@@ -1,8 +1,10 @@
 """The Classify table's model: one row per sorted image (thumbnail, file, predicted class, one score per class).
 
-Scores are log-likelihoods under each class's posterior predictive; the
-best one of a row (its predicted class) is highlighted.  Sorting (through a
-``QSortFilterProxyModel``) uses the raw values of :data:`SORT_ROLE`.
+Each class column shows the probability of that class in percent (the
+core's softmax over the log-likelihoods under each class's posterior
+predictive); the raw log-likelihood is in the cell's tooltip.  The best one
+of a row (its predicted class) is highlighted.  Sorting (through a
+``QSortFilterProxyModel``) uses the raw values of :data:`SORT_ROLE` (the probabilities).
 """
 
 from __future__ import annotations
@@ -19,6 +21,15 @@ from flowstudio.studio._qt.pixmaps import crisp_pixmap
 SORT_ROLE = Qt.ItemDataRole.UserRole + 1
 THUMB = 32
 FIXED = ("File", "Predicted")
+
+
+def percent(p: float) -> str:
+    """``"62.2 %"``; ``"< 0.1 %"`` and ``"> 99.9 %"`` rather than a 0 or 100 that is not exact."""
+    if 0 < p < 0.0005:
+        return "< 0.1 %"
+    if 0.9995 < p < 1:
+        return "> 99.9 %"
+    return f"{p * 100:.1f} %"
 
 
 class ClassifyModel(QAbstractTableModel):
@@ -52,7 +63,8 @@ class ClassifyModel(QAbstractTableModel):
         if role == Qt.ItemDataRole.DisplayRole:
             return FIXED[section] if section < len(FIXED) else self.classes[section - len(FIXED)]
         if role == Qt.ItemDataRole.ToolTipRole and section >= len(FIXED):
-            return "Log-likelihood under this class (higher is more likely); the best one is highlighted"
+            return ("How likely the image is to belong to this class, in percent (the row adds up to 100 %); "
+                    "the best one is highlighted. Hover a cell for its raw log-likelihood score")
         return None
 
     def data(self, index: QModelIndex | QPersistentModelIndex, role: int = Qt.ItemDataRole.DisplayRole) -> Any:
@@ -65,11 +77,13 @@ class ClassifyModel(QAbstractTableModel):
                 return Path(row.path).name
             if col == 1:
                 return row.predicted
-            return f"{row.scores[score]:,.1f}" if role == Qt.ItemDataRole.DisplayRole else row.scores[score]
+            return percent(row.probabilities[score]) if role == Qt.ItemDataRole.DisplayRole else row.probabilities[score]
         if role == Qt.ItemDataRole.DecorationRole and col == 0:
             return self._thumb(index.row())
         if role == Qt.ItemDataRole.ToolTipRole and col == 0:
             return row.path
+        if role == Qt.ItemDataRole.ToolTipRole and score >= 0:
+            return f"Log-likelihood score under “{self.classes[score]}”: {row.scores[score]:,.1f} (higher is likelier)"
         if role == Qt.ItemDataRole.TextAlignmentRole and score >= 0:
             return int(Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter)
         best = score >= 0 and self.classes[score] == row.predicted
