@@ -233,3 +233,20 @@ def _changed_at(folder: Path) -> float:
         return (folder / INDEX).stat().st_mtime
     except OSError:
         return 0.0
+
+
+def differences(a: HistoryEntry, b: HistoryEntry) -> list[str]:
+    """What differs between two grids, in words (``"seed 0 → 1234"``, ``"λ 0.5 m → 0.3 m"``, ...)."""
+    def lam(e: HistoryEntry) -> str:
+        spec = e.params.likelihood
+        return f"{spec.lam:g} m" if spec.relative else f"{spec.lam:g}"
+
+    pairs = [("examples", a.set_name or "none", b.set_name or "none"), ("λ", lam(a), lam(b)),
+             ("covariance", a.params.likelihood.covariance, b.params.likelihood.covariance),
+             ("temperature", f"{a.params.temperature:g}", f"{b.params.temperature:g}"),
+             ("seed", str(a.params.seed), str(b.params.seed)), ("samples", str(a.params.count), str(b.params.count)),
+             ("model", a.model_id or "?", b.model_id or "?")]
+    out = [f"{what} {x} → {y}" for what, x, y in pairs if x != y]
+    if a.set_name == b.set_name and a.evidence != b.evidence:
+        out.insert(0, f"example images {a.m} → {b.m}" if a.m != b.m else "other example images")
+    return out

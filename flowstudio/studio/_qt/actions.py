@@ -25,6 +25,8 @@ ACTIONS = (
     ActionSpec("open_model", "File", "Open &model…", "Ctrl+M", "fa5s.cube", separator_before=True),
     ActionSpec("export_grid", "File", "&Export grid…", "Ctrl+E", "fa5s.file-export",
                "Save the sample grid as a PNG with its parameters", separator_before=True),
+    ActionSpec("export_cells", "File", "Export every &cell…", "Ctrl+Alt+E", "fa5s.th-large",
+               "Save every cell as its own PNG, enlarged, each with its seed and parameters"),
     ActionSpec("export_sweep", "File", "Export λ s&weep…", "Ctrl+Shift+E"),
     ActionSpec("quit", "File", "&Quit", "Ctrl+Q", separator_before=True),
     ActionSpec("undo", "Edit", "&Undo", "Ctrl+Z", "fa5s.undo"),
@@ -58,6 +60,8 @@ EXTRA_SHORTCUTS = (
     ("Evidence", "Remove selected images", "Del"),
     ("Evidence", "Include / exclude selected images", "Space"),
     ("Samples", "Enlarge a sample", "Click it"),
+    ("Samples", "Save, copy, reuse a sample", "Right-click it"),
+    ("Samples", "Use the settings of a past grid", "Double-click it in the history"),
 )
 """Keys handled by a widget rather than a menu command, for the shortcuts list."""
 

@@ -1,4 +1,9 @@
-"""Small dialogs: file choosers that remember the last folder, About, keyboard shortcuts, message history."""
+"""Small dialogs: file choosers that remember the last folder, About, keyboard shortcuts, message history.
+
+Choosers for what the user opens (examples, models, projects) remember one
+folder; those for exports remember another (:func:`export_dir`), so results
+never end up among the examples.
+"""
 
 from __future__ import annotations
 
@@ -14,6 +19,7 @@ from PySide6.QtWidgets import (QDialog, QDialogButtonBox, QFileDialog, QHeaderVi
 from flowstudio import __version__
 from flowstudio.resources import resources_dir
 from flowstudio.studio.model_card import card_rows
+from flowstudio.studio.paths import default_export_dir
 
 IMAGE_FILTER = "Images (*.png *.jpg *.jpeg *.jfif *.webp *.bmp *.gif);;All files (*)"
 MODEL_FILTER = ("Models (*.safetensors *.pt *.pth *.pkg *.bin *.ckpt);;Flow Studio models (*.safetensors);;"
@@ -22,15 +28,38 @@ PROJECT_FILTER = "Flow Studio projects (*.flowstudio.json);;All files (*)"
 PNG_FILTER = "PNG images (*.png)"
 
 
-def _start_dir(prefs: Any, name: str = "") -> str:
-    return str(Path(prefs.get("last_dir")) / name)
+OPEN_DIR, EXPORT_DIR = "last_dir", "export_dir"
 
 
-def ask_save_path(parent: QWidget, title: str, name: str, prefs: Any, filter: str = PNG_FILTER) -> str | None:
-    path, _ = QFileDialog.getSaveFileName(parent, title, _start_dir(prefs, name), filter)
+def export_dir(prefs: Any) -> Path:
+    """The folder exports start in: the last one an export went to, else ``Pictures/Flow Studio`` (made if needed)."""
+    chosen = prefs.get(EXPORT_DIR)
+    if chosen and Path(chosen).is_dir():
+        return Path(chosen)
+    folder = default_export_dir()
+    try:
+        folder.mkdir(parents=True, exist_ok=True)
+    except OSError:
+        return Path.home()
+    return folder
+
+
+def _start_dir(prefs: Any, name: str = "", folder_key: str = OPEN_DIR) -> str:
+    base = export_dir(prefs) if folder_key == EXPORT_DIR else Path(prefs.get(folder_key))
+    return str(base / name)
+
+
+def ask_save_path(parent: QWidget, title: str, name: str, prefs: Any, filter: str = PNG_FILTER,
+                  folder_key: str = OPEN_DIR) -> str | None:
+    path, _ = QFileDialog.getSaveFileName(parent, title, _start_dir(prefs, name, folder_key), filter)
     if path:
-        prefs.set("last_dir", str(Path(path).parent))
+        prefs.set(folder_key, str(Path(path).parent))
     return path or None
+
+
+def ask_export_path(parent: QWidget, title: str, name: str, prefs: Any, filter: str = PNG_FILTER) -> str | None:
+    """A save dialog in the export folder (which it remembers)."""
+    return ask_save_path(parent, title, name, prefs, filter, EXPORT_DIR)
 
 
 def ask_open_paths(parent: QWidget, title: str, prefs: Any, filter: str, multiple: bool = True) -> list[str]:
@@ -44,10 +73,10 @@ def ask_open_paths(parent: QWidget, title: str, prefs: Any, filter: str, multipl
     return paths
 
 
-def ask_folder(parent: QWidget, title: str, prefs: Any) -> str | None:
-    path = QFileDialog.getExistingDirectory(parent, title, _start_dir(prefs))
+def ask_folder(parent: QWidget, title: str, prefs: Any, folder_key: str = OPEN_DIR) -> str | None:
+    path = QFileDialog.getExistingDirectory(parent, title, _start_dir(prefs, folder_key=folder_key))
     if path:
-        prefs.set("last_dir", path)
+        prefs.set(folder_key, path)
     return path or None
 
 

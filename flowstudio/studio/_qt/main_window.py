@@ -138,6 +138,7 @@ class MainWindow(QMainWindow):
             "new_project": self.new_project, "open_project": self.ask_open_project,
             "save_project": self.save_project, "save_project_as": self.ask_save_project_as,
             "open_model": self.panels["model"].ask_open, "export_grid": self.panels["samples"].ask_export,
+            "export_cells": self.panels["samples"].ask_export_cells,
             "export_sweep": self.panels["sweep"].ask_export, "quit": self.close, "paste": self.paste,
             "add_images": evidence.ask_add_images, "add_folder": evidence.ask_add_folder,
             "new_set": evidence.new_set, "duplicate_set": evidence.duplicate_set,

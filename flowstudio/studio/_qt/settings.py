@@ -26,6 +26,9 @@ DEFAULTS: dict[str, Any] = {
     "device": "auto",
     "autosave_seconds": 30,
     "last_dir": str(Path.home()),
+    "export_dir": "",  # empty: Pictures/Flow Studio (see dialogs.export_dir)
+    "export_scale": 4,
+    "export_filter": "sharp",  # or "smooth"
 }
 
 

@@ -32,6 +32,8 @@ from flowstudio.studio._qt.engine_host import EngineHost
 from flowstudio.studio._qt.evidence_flow import EvidenceFlow, plural
 from flowstudio.studio._qt.notifications import Notifier
 from flowstudio.studio._qt.project_files import ProjectFiles
+from flowstudio.studio._qt.result_actions import ResultActions
+from flowstudio.studio._qt.result_history import ResultHistory
 from flowstudio.studio._qt.settings import Preferences
 from flowstudio.studio._qt.thumbnails import ThumbnailStore
 from flowstudio.studio._qt.training_host import TrainingHost
@@ -82,6 +84,8 @@ class Studio(QObject):
         self.last_sweep: Any = None
         self.evidence = EvidenceFlow(self)
         self.projects = ProjectFiles(self)
+        self.history = ResultHistory(self)
+        self.results = ResultActions(self)
 
         self.grid.rendered.connect(self._grid_rendered)
         self.sweep.rendered.connect(self._sweep_rendered)
@@ -144,17 +148,26 @@ class Studio(QObject):
         self.request_render()
 
     # -- drops ------------------------------------------------------------------------
-    def handle_drop(self, paths: Iterable[str | Path], set_uid: str | None = None, new_set: bool = False) -> None:
-        """What a drop does (see :mod:`flowstudio.studio.drops`)."""
+    def handle_drop(self, paths: Iterable[str | Path], set_uid: str | None = None, new_set: bool = False,
+                    as_examples: bool = False) -> None:
+        """What a drop does (see :mod:`flowstudio.studio.drops`).
+
+        A Flow Studio PNG dropped on the Evidence panel (``as_examples``) is
+        added like any image, with a button to restore its settings instead;
+        dropped anywhere else, its settings are restored.
+        """
         plan = plan_drop(list(paths))
         if plan.model is not None:
             self.load_model(str(plan.model))
         if plan.maybe_recipe is not None:
             png = plan.maybe_recipe
-            self.host.run_file_task("Reading parameters", api.inspect_png, str(png),
-                                    on_done=lambda dropped: self._dropped_png(png, dropped, set_uid, new_set),
-                                    on_error=lambda exc: self.notifier.warning(
-                                        f"Cannot restore from {png.name}", str(exc)))
+            if as_examples:
+                self._add_png_as_example(png, set_uid, new_set)
+            else:
+                self.host.run_file_task("Reading parameters", api.inspect_png, str(png),
+                                        on_done=lambda dropped: self._dropped_png(png, dropped, set_uid, new_set),
+                                        on_error=lambda exc: self.notifier.warning(
+                                            f"Cannot restore from {png.name}", str(exc)))
         rest = plan.folders + plan.files
         if rest:
             self.evidence.add(rest, set_uid, new_set)
@@ -164,6 +177,28 @@ class Studio(QObject):
             self.evidence.add([png], set_uid, new_set)
         else:
             self.apply_recipe(dropped)
+
+    def _add_png_as_example(self, png: Path, set_uid: str | None, new_set: bool) -> None:
+        """Add a dropped PNG as an example; if it holds settings, offer to restore them instead."""
+        before = self.doc.find_set(set_uid or (None if new_set else self.doc.document.current))
+        was_there = before is not None and str(png) in before.paths()
+        self.evidence.add([png], set_uid, new_set)
+        target = set_uid or self.doc.document.current
+
+        def instead(dropped: Any) -> None:
+            if not was_there and self.doc.find_set(target) is not None:
+                s = self.doc.find_set(target)
+                self.edit.remove_items(target, [i.uid for i in s.items if i.path == str(png)])
+            self.apply_recipe(dropped)
+
+        def read(dropped: Any) -> None:
+            if dropped is not None:
+                self.notifier.info(f"{png.name} was added as an example",
+                                   "It also holds the settings it was drawn with.",
+                                   actions=[("Restore its settings instead", lambda: instead(dropped))])
+
+        self.host.run_file_task("Reading parameters", api.inspect_png, str(png), on_done=read,
+                                on_error=lambda exc: None)  # settings of another kind: it is just an image
 
     def apply_recipe(self, dropped: Any) -> None:
         """Restore a dropped PNG's parameters, and its evidence set when the files are found by path."""
@@ -184,10 +219,25 @@ class Studio(QObject):
                                   details=lost)
         info = self.host.info
         if recipe.model_sha256 and info is not None and recipe.model_sha256 != info.sha256:
-            self.notifier.warning("Made with a different model",
-                                  f"{name} was drawn by {recipe.model_id}; the open model is {info.model_id}. "
-                                  "Open that model to reproduce the images exactly.")
+            self.offer_model(recipe.model_sha256, [recipe.model_path],
+                             f"{name} was drawn by {recipe.model_id}; the open model is {info.model_id}.")
         self.notifier.success(f"Restored parameters from {name}")
+
+    def offer_model(self, sha256: str, hints: list[str | None], text: str) -> Job:
+        """Say that a result was drawn by another model, with a button that opens it when its file is found
+        (at a recorded path, among the recent models or the bundled ones)."""
+        def found(path: Path | None) -> None:
+            if path is None:
+                self.notifier.warning("Made with a different model", f"{text} That model is not among the recent "
+                                      "or bundled ones: open it from the Model panel to reproduce the images exactly.")
+            else:
+                self.notifier.warning("Made with a different model", f"{text} Open {path.name} to reproduce the "
+                                      "images exactly.", actions=[("Open that model",
+                                                                   lambda: self.load_model(str(path)))])
+
+        return self.host.run_file_task("Looking for the model", api.find_model, sha256,
+                                       [*hints, *self.prefs.recent_models], on_done=found,
+                                       on_error=lambda exc: found(None))
 
     # -- parameters and drawing -----------------------------------------------------------
     def reroll_seed(self) -> bool:
@@ -254,7 +304,8 @@ class Studio(QObject):
 
     # -- exports ------------------------------------------------------------------------
     def export(self, what: str, path: str | Path, result: Any = None, *args: Any) -> Job | None:
-        """Save ``"grid"``, ``"cell"`` (args: index) or ``"sweep"`` as a PNG with its parameters.
+        """Save ``"grid"``, ``"cell"`` (args: index; enlarged as :attr:`results` says) or ``"sweep"`` as a PNG
+        with its parameters.
 
         ``result`` defaults to what is on screen (the latest grid or sweep).
         """
@@ -263,9 +314,11 @@ class Studio(QObject):
             self.notifier.info("Nothing to export yet", "Wait for the samples to appear, then export again.")
             return None
         path = Path(path)
-        self.prefs.set("last_dir", str(path.parent))
+        self.prefs.set("export_dir", str(path.parent))
         save = {"grid": api.save_grid, "cell": api.save_cell, "sweep": api.save_sweep}[what]
+        enlarged = (self.results.upscale,) if what == "cell" else ()  # as the user chose for cells
         return self.host.run_file_task(f"Exporting {path.name}", save, self.host.engine, result, *args, str(path),
+                                       *enlarged,
                                        on_done=lambda _: self.notifier.success(f"Saved {path.name}",
                                                                                "Its parameters are inside the PNG."),
                                        on_error=lambda exc: self.notifier.error(f"Could not save {path.name}",
@@ -280,6 +333,7 @@ class Studio(QObject):
     def shutdown(self) -> None:
         """Stop everything, wait for the threads, and delete this session's recovery file (a normal exit)."""
         self.training.shutdown()
+        self.history.close()
         for renderer in self.renderers:
             renderer.shutdown()
         self.host.shutdown()

@@ -5,13 +5,12 @@ from __future__ import annotations
 from typing import Any
 
 from PySide6.QtCore import Qt
-from PySide6.QtGui import QGuiApplication
 from PySide6.QtWidgets import QDialog, QHBoxLayout, QLabel, QPushButton, QVBoxLayout, QWidget
 
-from flowstudio.studio._qt.dialogs import ask_save_path
+from flowstudio.studio._qt.dialogs import ask_export_path
 from flowstudio.studio._qt.labels import role_label
 from flowstudio.studio._qt.icons import bind_icon, icon_button
-from flowstudio.studio._qt.pixmaps import crisp_pixmap, to_qimage
+from flowstudio.studio._qt.pixmaps import crisp_pixmap
 from flowstudio.studio._qt.views.describe import describe_sample
 
 SIDE = 392
@@ -36,7 +35,7 @@ class CellDialog(QDialog):
         use = icon_button("Use as first seed", "fa5s.dice", "Make this seed the grid's first cell", self.use_seed)
         copy = QPushButton("Copy")
         bind_icon(copy, "fa5s.copy")
-        copy.clicked.connect(lambda: QGuiApplication.clipboard().setImage(to_qimage(result.images[index])))
+        copy.clicked.connect(lambda: studio.results.copy_image(result, index))
         save = QPushButton("Save PNG…", default=True)
         save.setProperty("role", "primary")
         bind_icon(save, "fa5s.save")
@@ -59,7 +58,7 @@ class CellDialog(QDialog):
         self.studio.edit.change_params(text=f"Use seed {self.seed}", seed=self.seed)
 
     def save(self) -> None:
-        path = ask_save_path(self, "Save sample", f"sample-seed{self.seed}.png", self.studio.prefs)
+        path = ask_export_path(self, "Save sample", f"sample-seed{self.seed}.png", self.studio.prefs)
         if path:
             self.save_to(path)
 

@@ -17,7 +17,7 @@ from typing import Any
 
 from PySide6.QtWidgets import (QCheckBox, QHBoxLayout, QLabel, QMenu, QSpinBox, QToolButton, QVBoxLayout, QWidget)
 
-from flowstudio.studio._qt.dialogs import ask_folder, ask_save_path
+from flowstudio.studio._qt.dialogs import EXPORT_DIR, ask_export_path, ask_folder
 from flowstudio.studio._qt.icons import bind_icon
 from flowstudio.studio._qt.labels import role_label
 from flowstudio.studio._qt.panels import PanelSpec, ScreenshotSpec, register_panel
@@ -193,17 +193,17 @@ class InterpolationView(QWidget):
         return self._export("One PNG per column, each with its parameters.", api.save_strip_frames, str(folder))
 
     def ask_export_png(self) -> None:
-        path = ask_save_path(self, "Export interpolation strip", "interpolation.png", self.studio.prefs)
+        path = ask_export_path(self, "Export interpolation strip", "interpolation.png", self.studio.prefs)
         if path:
             self.export_png(path)
 
     def ask_export_animation(self) -> None:
-        path = ask_save_path(self, "Export animation", "interpolation.gif", self.studio.prefs, ANIMATION_FILTER)
+        path = ask_export_path(self, "Export animation", "interpolation.gif", self.studio.prefs, ANIMATION_FILTER)
         if path:
             self.export_animation(path if Path(path).suffix.lower() in (".gif", ".webp") else path + ".gif")
 
     def ask_export_frames(self) -> None:
-        folder = ask_folder(self, "Export every frame into a folder", self.studio.prefs)
+        folder = ask_folder(self, "Export every frame into a folder", self.studio.prefs, EXPORT_DIR)
         if folder:
             self.export_frames(folder)
 

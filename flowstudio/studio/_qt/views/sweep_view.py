@@ -10,7 +10,7 @@ from typing import Any
 
 from PySide6.QtWidgets import QHBoxLayout, QVBoxLayout, QWidget
 
-from flowstudio.studio._qt.dialogs import ask_save_path
+from flowstudio.studio._qt.dialogs import ask_export_path
 from flowstudio.studio._qt.labels import role_label
 from flowstudio.studio._qt.icons import icon_button
 from flowstudio.studio._qt.panels import PanelSpec, ScreenshotSpec, register_panel, show_tab
@@ -73,7 +73,7 @@ class SweepView(QWidget):
                                        relative=True)
 
     def ask_export(self) -> None:
-        path = ask_save_path(self, "Export λ sweep", "lambda-sweep.png", self.studio.prefs)
+        path = ask_export_path(self, "Export λ sweep", "lambda-sweep.png", self.studio.prefs)
         if path:
             self.studio.export("sweep", path)
 
