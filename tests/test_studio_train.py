@@ -9,7 +9,7 @@ whenever other processes used the CPU.
 
 from __future__ import annotations
 
-from PySide6.QtCore import QTimer
+from PySide6.QtCore import Qt, QTimer
 from PySide6.QtWidgets import QMessageBox
 
 from tests.studio_support import studio_home, wait_idle, window  # noqa: F401
@@ -59,8 +59,20 @@ def test_training_runs_from_the_panel_pauses_cancels_and_resumes(qtbot, window, 
 
     qtbot.waitUntil(lambda: len(view.plot.train) >= 2 and view.bar.value() > 0, timeout=EVENT_MS)
     assert "start" in _kinds(seen) and view.bar.maximum() == 3000
+    assert "images/s" in view.detail.text() and " left" in view.detail.text()  # time left, on a line of its own
+    indicator = window.training_indicator  # on any tab, the status bar says a run is going
+    assert indicator.isVisible() and "Training “tiny”: step" in indicator.button.text()
+    assert " left" in indicator.button.text() and indicator.bar.maximum() == 3000
+    window.show_panel("samples")
+    indicator.button.click()
+    assert window.tabs.currentWidget() is view
     view.pause_button.click()
     qtbot.waitUntil(lambda: training.paused and view.pause_button.text() == "Resume", timeout=EVENT_MS)
+    row = next(view.runs.topLevelItem(i) for i in range(view.runs.topLevelItemCount())
+               if view.runs.topLevelItem(i).text(0) == "tiny")
+    assert row.text(4) == "paused" and indicator.button.text().startswith("Paused “tiny”")
+    view.refresh_runs()  # read again from the folder, a paused run is still paused, not "running"
+    assert view.runs.findItems("tiny", Qt.MatchFlag.MatchExactly)[0].text(4) == "paused"
     paused_at = view.bar.value()
     ticks = ticker.ticks
     qtbot.waitUntil(lambda: ticker.ticks > ticks + 5, timeout=EVENT_MS)  # the GUI goes on handling events
@@ -75,6 +87,7 @@ def test_training_runs_from_the_panel_pauses_cancels_and_resumes(qtbot, window, 
 
     view.cancel_button.click()
     qtbot.waitUntil(lambda: not training.running, timeout=EVENT_MS)
+    assert not indicator.isVisible()
     cancelled = next(e for e in seen if e["event"] == "cancelled")
     assert cancelled["checkpoint"] and cancelled["step"] > 0
     run = next(r for r in list_runs(runs_dir()) if r.path.name == "tiny")
@@ -135,3 +148,12 @@ def test_the_panel_measures_how_long_each_size_takes_before_a_run(qtbot, window)
     window.show_panel("samples")  # measuring only while the panel is shown
     view.family.setCurrentIndex(view.family.findData("realnvp"))
     assert not view.times.busy and ("digits", "realnvp", "auto") not in view.times.step_s
+
+
+def test_the_size_note_follows_the_steps_setting(window):
+    view = window.panels["train"]
+    view.preset.setCurrentIndex(view.preset.findData("small"))
+    view.steps.setValue(300)
+    assert view.arch.text().endswith(", 300 steps")
+    view.steps.setValue(2500)
+    assert view.arch.text().endswith(", 2,500 steps")

@@ -32,7 +32,7 @@ from __future__ import annotations
 
 import math
 import time
-from collections.abc import Iterator
+from collections.abc import Generator, Iterator
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -219,15 +219,17 @@ class _Session:
 
     def _start_fields(self, resumed_from: int | None) -> dict[str, Any]:
         data, s = self.job.data, self.s
-        estimate = None
-        if self.cluster.is_main:
+        estimate = step_s = None
+        if self.cluster.is_main:  # measured here, in the run's own process, threads, device and batch
             shard = max(1, s.batch_size // self.cluster.world_size)
             step_s = measure_step_seconds(self.job.config, shard, self.device, self.amp)
             estimate = round(epoch_seconds(step_s, len(data.train), s.batch_size), 3)
+            step_s = round(step_s, 4)
         return {"settings": s.to_json(), "config": self.model.config.to_json(), "preset": self.job.preset,
                 "data": data.description, "n_train": len(data.train), "n_test": len(data.test),
                 "device": str(self.device), "amp": self.amp, "world_size": self.cluster.world_size,
                 "parameters": sum(p.numel() for p in self.params), "estimated_epoch_s": estimate,
+                "estimated_step_s": step_s,
                 "resumed_from_step": resumed_from,
                 "run_dir": str(self.run_dir.path) if self.run_dir is not None else None}
 
@@ -239,7 +241,10 @@ class _Session:
         t0, session_steps, elapsed0 = time.perf_counter(), 0, p.elapsed_s
         last_log = (t0, p.images_seen)
         while p.step < s.steps:
-            yield from self._obey_control()
+            before = time.perf_counter()
+            if (yield from self._obey_control()):  # a pause is not training time: elapsed_s and eta_s leave it out
+                waited = time.perf_counter() - before
+                t0, last_log = t0 + waited, (last_log[0] + waited, last_log[1])
             if p.cursor + s.batch_size > n:
                 p.epoch, p.cursor = p.epoch + 1, 0
                 order = self._order(p.epoch)
@@ -301,8 +306,8 @@ class _Session:
             f"{self.guard.snapshot_step} and lowered the learning rate to {lr:.3g} "
             f"(x{p.lr_scale:g}; rollback {p.rollbacks_in_row} of at most {self.s.max_rollbacks} in a row)"))
 
-    def _obey_control(self) -> Iterator[dict[str, Any]]:
-        """Stop on cancel; wait while paused (all ranks agree through one small all-reduce)."""
+    def _obey_control(self) -> Generator[dict[str, Any], None, bool]:
+        """Stop on cancel; wait while paused (all ranks agree through one small all-reduce); returns whether it paused."""
         announced = False
         while True:
             flags = self.cluster.sum(torch.tensor([float(self.control.paused), float(self.control.cancelled)]))
@@ -316,6 +321,7 @@ class _Session:
             self.control.wait_while_paused()
         if announced:
             yield self._event("resumed", step=self.progress.step)
+        return announced
 
     def _monitor(self, step: int) -> Iterator[dict[str, Any]]:
         """Held-out score, sample grid and checkpoint when due (rank 0 only)."""

@@ -10,7 +10,7 @@ by :class:`flowstudio.training.runner.TrainingRunner`.
 kind        fields
 ==========  ==============================================================
 start       settings, config, preset, data, n_train, n_test, device, amp,
-            world_size, parameters, estimated_epoch_s, resumed_from_step,
+            world_size, parameters, estimated_epoch_s, estimated_step_s, resumed_from_step,
             run_dir
 step        step, epoch (fractional passes over the data), loss_bpd, lr,
             grad_norm, images_per_s, elapsed_s, eta_s

@@ -16,6 +16,7 @@ estimate of a large model on a CPU takes seconds, not minutes.
 from __future__ import annotations
 
 import math
+import statistics
 import time
 from typing import Any
 
@@ -25,8 +26,9 @@ from flowstudio.models import ImageFlowConfig, build_model
 from flowstudio.registry import get_family
 from flowstudio.training.objective import training_bits_per_dim
 
-FAST_STEP_S = 1.0
-"""A measured step (scaled to the full batch) under this is re-measured at the full batch."""
+FAST_STEP_S = 5.0
+"""A measured step (scaled to the full batch) under this is re-measured at the full batch, as the run will
+run it: scaling a small batch linearly misses how the cost grows with the batch (caches, memory)."""
 
 
 def preset_config(family: str, name: str, image_shape: list[int], overrides: dict[str, Any]) -> ImageFlowConfig:
@@ -47,7 +49,7 @@ def parameter_count(config: ImageFlowConfig) -> int:
 
 
 def measure_step_seconds(config: ImageFlowConfig, batch_size: int, device: torch.device, amp: bool = False,
-                         repeats: int = 2) -> float:
+                         repeats: int = 3) -> float:
     """Seconds per optimisation step of ``config`` at ``batch_size`` on ``device`` (measured).
 
     Runs on a fresh model with its own optimiser and generator; the caller's
@@ -72,11 +74,11 @@ def measure_step_seconds(config: ImageFlowConfig, batch_size: int, device: torch
 
     small = min(batch_size, 8)
     step(small)  # warm-up (and ActNorm initialisation)
-    scaled = min(step(small) for _ in range(repeats)) * batch_size / small
+    scaled = statistics.median(step(small) for _ in range(repeats)) * batch_size / small
     if scaled >= FAST_STEP_S or small == batch_size:
         return scaled
     step(batch_size)
-    return min(step(batch_size) for _ in range(repeats))
+    return statistics.median(step(batch_size) for _ in range(repeats))  # the typical step, not the luckiest
 
 
 def epoch_seconds(step_seconds: float, n_train: int, batch_size: int) -> float:

@@ -6,7 +6,10 @@ thread and are handed to the GUI thread through a queued signal
 thread: pause and resume write one line to its stdin, and Cancel (which may
 wait up to a second for the checkpoint, then terminates) runs on a helper
 thread.  One run at a time; the run folders live in
-:func:`flowstudio.studio.paths.runs_dir`.
+:func:`flowstudio.studio.paths.runs_dir`.  :attr:`TrainingHost.eta` holds
+the run's time left (:class:`~flowstudio.studio.eta.TrainingEta`: the
+run's own measured step time at first, then its live rate), read by the
+Train panel and the status bar alike.
 """
 
 from __future__ import annotations
@@ -17,6 +20,7 @@ from typing import Any
 
 from PySide6.QtCore import QObject, Signal
 
+from flowstudio.studio.eta import TrainingEta
 from flowstudio.training.runner import TrainingRunner, TrainRequest
 
 CANCEL_WAIT_S = 30.0
@@ -37,6 +41,7 @@ class TrainingHost(QObject):
         self.run_dir: Path | None = None
         self.paused = False
         self.last_step: dict[str, Any] | None = None
+        self.eta: TrainingEta | None = None
         self._relay.connect(self._on_event)  # queued: emitted on the reader thread
 
     @property
@@ -55,7 +60,7 @@ class TrainingHost(QObject):
     def _launch(self, runner: TrainingRunner, run_dir: Path) -> TrainingRunner:
         if self.runner is not None:
             raise RuntimeError("a training is already running; cancel it first")
-        self.runner, self.run_dir, self.paused, self.last_step = runner, run_dir, False, None
+        self.runner, self.run_dir, self.paused, self.last_step, self.eta = runner, run_dir, False, None, None
         runner.start()
         self.runningChanged.emit(True)
         return runner
@@ -88,8 +93,14 @@ class TrainingHost(QObject):
 
     def _on_event(self, event: dict[str, Any]) -> None:
         kind = event.get("event")
-        if kind == "step":
+        if kind == "start":
+            steps = int((event.get("settings") or {}).get("steps") or 0)
+            fresh = event.get("resumed_from_step") is None
+            self.eta = TrainingEta(steps, event.get("estimated_step_s"), start=(0, 0.0) if fresh else None)
+        elif kind == "step":
             self.last_step = event
+            if self.eta is not None and event.get("elapsed_s") is not None:
+                self.eta.observe(int(event["step"]), float(event["elapsed_s"]))
         elif kind in ("paused", "resumed"):
             self.paused = kind == "paused"
         self.event.emit(event)

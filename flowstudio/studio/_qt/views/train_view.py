@@ -43,11 +43,19 @@ DATA_KIND = "images"
 PRESET_TIP = "Model size: small trains in minutes on a CPU, large gives the best models but needs a GPU or hours"
 
 
-def preset_text(family: str, preset: str) -> str:
-    """``"levels 2 · steps 4 · hidden 64 — batch 64, 2,000 steps"``: a preset's architecture in one line."""
+def preset_text(family: str, preset: str, steps: int | None = None) -> str:
+    """``"levels 2 · steps 4 · hidden 64 — batch 64, 300 steps"``: a preset's architecture in one line,
+    with ``steps`` (the Steps field) or the preset's own number of steps."""
     p = get_family(family).preset(preset)
     arch = " · ".join(f"{k} {v}" for k, v in p.arch.items())
-    return f"{arch} — batch {p.batch_size}, {p.steps:,} steps"
+    return f"{arch} — batch {p.batch_size}, {steps or p.steps:,} steps"
+
+
+def progress_text(step: dict, eta: Any) -> str:
+    """``"24 images/s · pass 0.7 over the data · about 12:30 left"`` for a step event and the run's ETA."""
+    left = format_duration(eta.remaining()) if eta is not None else ""
+    return (f"{step.get('images_per_s') or 0:,.0f} images/s · pass {step.get('epoch', 0):.1f} over the data"
+            + (f" · {left} left" if left else ""))
 
 
 def live_every(steps: int) -> list[str]:
@@ -96,7 +104,7 @@ class TrainView(QWidget):
             combo.currentIndexChanged.connect(self._preset_changed)
         for combo in (self.data, self.family, self.device):
             combo.currentIndexChanged.connect(lambda _: self.measure())
-        self.steps.valueChanged.connect(lambda _: self._show_estimate())
+        self.steps.valueChanged.connect(lambda _: (self._show_arch(), self._show_estimate()))
         self.form = form = QFormLayout()
         form.setLabelAlignment(Qt.AlignmentFlag.AlignRight)
         form.addRow("Data", self.data)
@@ -154,7 +162,7 @@ class TrainView(QWidget):
         left.setContentsMargins(0, 0, 0, 0)
 
         self.status = LiveLabel("No training is running.", "heading")
-        self.detail = LiveLabel("Pick data and a size, then Start.", "hint")
+        self.detail = role_label("Pick data and a size, then Start.", "hint", wrap=True)  # never cut off
         self.bar = QProgressBar(textVisible=True)
         self.plot = LossPlot()
         self.samples = QLabel(alignment=Qt.AlignmentFlag.AlignCenter,
@@ -200,8 +208,12 @@ class TrainView(QWidget):
 
     def _preset_changed(self) -> None:
         family, preset = self.family.currentData(), self.preset.currentData()
-        self.arch.setText(preset_text(family, preset))
         self.steps.setValue(get_family(family).preset(preset).steps)
+        self._show_arch()
+
+    def _show_arch(self) -> None:
+        """The size's architecture, with the number of steps set below it."""
+        self.arch.setText(preset_text(self.family.currentData(), self.preset.currentData(), self.steps.value()))
 
     # -- measured time ------------------------------------------------------------------
     def showEvent(self, event) -> None:  # noqa: N802
@@ -303,18 +315,17 @@ class TrainView(QWidget):
             self.plot.total_steps = self.total_steps
             self.bar.setRange(0, max(self.total_steps, 1))
             self.status.setText(f"Training “{name}”")
-            epoch = format_duration(e.get("estimated_epoch_s"))
+            eta = self.training.eta
+            left = format_duration(eta.remaining()) if eta is not None else ""
             self.detail.setText(f"{e.get('parameters', 0):,} parameters on {e.get('device')} · "
                                 f"{e.get('n_train', 0):,} training images"
-                                + (f" · about {epoch} per pass over the data" if epoch else ""))
+                                + (f" · about {left} in all (measured here; corrected as it runs)" if left else ""))
             self.refresh_runs()
         elif kind == "step":
             self.bar.setValue(int(e["step"]))
-            left = format_duration(e.get("eta_s"))
-            self.bar.setFormat(f"step %v of %m · {left} left" if left else "step %v of %m")
             self.plot.add_step(int(e["step"]), e.get("loss_bpd"))
-            self.detail.setText(f"{e.get('images_per_s') or 0:,.0f} images/s · pass {e.get('epoch', 0):.1f} "
-                                "over the data")
+            self.status.setText(f"Training “{name}” · step {int(e['step']):,} of {self.total_steps:,}")
+            self.detail.setText(progress_text(e, self.training.eta))
             self._live_row(f"{e['step']:,} / {self.total_steps:,}", 2)
             self._live_row(f"{e['loss_bpd']:.3f}" if e.get("loss_bpd") is not None else "–", 3)
         elif kind == "eval" or (kind == "done" and e.get("test_bpd") is not None):
@@ -323,6 +334,9 @@ class TrainView(QWidget):
             self.show_samples(e["path"], int(e["step"]))
         elif kind in ("paused", "resumed"):
             self.status.setText(f"Paused “{name}”" if kind == "paused" else f"Training “{name}”")
+            self._live_row("paused" if kind == "paused" else "running", 4)
+            if kind == "paused":
+                self.detail.setText("Paused after the current step: Resume continues, Cancel keeps a checkpoint.")
         elif kind == "warning":
             self.studio.notifier.warning("Training", e.get("message", ""))
         if kind in ("done", "cancelled", "error"):
@@ -361,8 +375,8 @@ class TrainView(QWidget):
         self.runs.clear()
         for run in list_runs(runs_dir(), running):
             bpd = f"{run.last_bpd:.3f}" if run.last_bpd is not None else "–"
-            item = QTreeWidgetItem([run.path.name, run.data,
-                                    f"{run.step:,} / {run.steps:,}", bpd, run.state])
+            state = "paused" if run.state == "running" and self.training.paused else run.state
+            item = QTreeWidgetItem([run.path.name, run.data, f"{run.step:,} / {run.steps:,}", bpd, state])
             item.setData(0, Qt.ItemDataRole.UserRole, str(run.path))
             item.setToolTip(0, str(run.path))
             self.runs.addTopLevelItem(item)
