@@ -175,9 +175,26 @@ class EvidenceFlow:
         info = self.studio.host.info
         if target is None or info is None:
             return ""
-        known = [self.conversions[item.path] for item in target.items if item.path in self.conversions]
         c, h, w = info.image_shape
-        return describe_conversions(known, c, (h, w))
+        return describe_conversions(self._known(target.items), c, (h, w))
+
+    def _known(self, items: Iterable[EvidenceItem | str]) -> list[Any]:
+        """The conversions of these items (or paths) read by the open model (none from an earlier one)."""
+        info = self.studio.host.info
+        if info is None or info.path != self._conversions_of:
+            return []
+        paths = [item if isinstance(item, str) else item.path for item in items]
+        return [self.conversions[p] for p in paths if p in self.conversions]
+
+    def suits_model(self, set_uid: str) -> bool | None:
+        """Whether the set's images have the open model's channels (colour for a colour model, grey for a
+        grey one): false when most of its read images had to be made grey or given colour; ``None`` when
+        none of them has been read for this model yet."""
+        target = self.studio.doc.find_set(set_uid)
+        known = self._known(target.items) if target else []
+        if not known:
+            return None
+        return sum(c.made_grey or c.made_colour for c in known) * 2 <= len(known)
 
     def _tell_conversions(self, target: EvidenceSet, added: list[str] | None = None) -> None:
         """Say what was converted: for ``added`` images, or for the whole set once per model."""
@@ -185,13 +202,14 @@ class EvidenceFlow:
         if info is None:
             return
         if added is None:
-            if (target.uid, info.path) in self._told:
-                return
-            paths = [item.path for item in target.items]
+            readable = [item.path for item in target.items if not item.error]
+            if (target.uid, info.path) in self._told or len(self._known(readable)) < len(readable):
+                return  # told already, or not all read by this model yet (a later reading tells)
+            paths = readable
         else:
             paths = added
         c, h, w = info.image_shape
-        note = describe_conversions([self.conversions[p] for p in paths if p in self.conversions], c, (h, w))
+        note = describe_conversions(self._known(paths), c, (h, w))
         self._told.add((target.uid, info.path))
         if note:
             self.studio.notifier.info(f"Images of “{target.name}” were converted for this model",

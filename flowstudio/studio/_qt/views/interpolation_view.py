@@ -104,18 +104,41 @@ class InterpolationView(QWidget):
         doc.itemsChanged.connect(self._items_changed)
         studio.host.modelLoaded.connect(lambda _: self._sets_chosen())
         doc.setsChanged.connect(self._default_choice)
+        studio.host.modelLoaded.connect(lambda _: self._default_choice())
+        self._user_chose = False  # once the artist picks an end, the defaults leave both alone
+        for combo in (self.set_a, self.set_b):
+            combo.activated.connect(self._chosen_by_user)
         self.set_a.refresh()
         self.set_b.refresh()
         self._default_choice()
 
     # -- inputs -------------------------------------------------------------------------
+    def _chosen_by_user(self, *_: Any) -> None:
+        self._user_chose = True
+
     def _default_choice(self) -> None:
-        """With two sets or more and both combos on the same one, point the second at another set."""
-        if self.set_b.count() > 1 and self.set_a.uid == self.set_b.uid:
-            other = next(s.uid for s in self.studio.doc.sets if s.uid != self.set_a.uid)
-            self.set_b.choose(other)
+        """Until the artist picks: both ends on sets that suit the open model (its channels: a grey set
+        is not a colour model's default), the current set first; never both on the same set."""
+        sets = self.studio.doc.sets
+        if self._user_chose or len(sets) < 2:
+            if self.set_b.count() > 1 and self.set_a.uid == self.set_b.uid:
+                self.set_b.choose(next(s.uid for s in sets if s.uid != self.set_a.uid))
+            return
+        current = self.studio.doc.document.current
+        ranked = sorted(sets, key=lambda s: (self.studio.evidence.suits_model(s.uid) is False, s.uid != current))
+        if (self.set_a.uid, self.set_b.uid) != (ranked[0].uid, ranked[1].uid):
+            self.set_a.choose(ranked[0].uid)
+            self.set_b.choose(ranked[1].uid)
+
+    def _read_unknown_sets(self) -> None:
+        """Read the sets not yet read for this model (small ones), so that the defaults know what suits it."""
+        for s in self.studio.doc.sets:
+            if len(s.items) <= 64 and self.studio.evidence.suits_model(s.uid) is None:
+                self.studio.evidence.ensure_encoded(s.uid)
 
     def choose(self, uid_a: str, uid_b: str) -> None:
+        """Pick both ends (as the artist does: the defaults leave them alone from then on)."""
+        self._user_chose = True
         self.set_a.choose(uid_a)
         self.set_b.choose(uid_b)
 
@@ -130,6 +153,8 @@ class InterpolationView(QWidget):
         self.request_render()
 
     def _items_changed(self, set_uid: str, *_: Any) -> None:
+        if not self._user_chose:
+            self._default_choice()  # a set read for the model: now it is known whether it suits it
         if set_uid in (self.set_a.uid, self.set_b.uid):
             self.request_render()
 
@@ -160,6 +185,9 @@ class InterpolationView(QWidget):
 
     def showEvent(self, event) -> None:
         super().showEvent(event)
+        if not self._user_chose:
+            self._read_unknown_sets()
+            self._default_choice()
         self._sets_chosen()
 
     # -- showing ------------------------------------------------------------------------
