@@ -32,3 +32,14 @@ def example_sets(model_name: str = "fashion") -> dict[str, Path]:
     """Example evidence sets for a bundled model: ``{set name: folder}``."""
     root = resources_dir() / "evidence" / model_name
     return {p.name: p for p in sorted(root.iterdir()) if p.is_dir()} if root.is_dir() else {}
+
+
+def bundled_examples(model_path: str | Path) -> dict[str, Path]:
+    """The example sets made for ``model_path`` if it is a bundled model, else ``{}``.
+
+    A bundled model ``models/NAME_glow.safetensors`` has its sets in ``evidence/NAME``.
+    """
+    path, models = Path(model_path), resources_dir() / "models"
+    if not path.is_file() or not models.is_dir() or not path.resolve().is_relative_to(models.resolve()):
+        return {}
+    return example_sets(path.stem.split("_")[0])

@@ -1,4 +1,8 @@
-"""Every menu command with its shortcut, in one table: the menus, the toolbar and Help → Shortcuts read it."""
+"""Every menu command with its shortcut, in one table: the menus, the toolbar and Help → Shortcuts read it.
+
+The View menu's entry per panel (Ctrl+1, Ctrl+2, ...) is made by the
+window from the panel registry, so a new panel gets one too.
+"""
 
 from __future__ import annotations
 
@@ -45,8 +49,6 @@ ACTIONS = (
     ActionSpec("lam_03", "Samples", "λ = 0.3 m (close to the examples)", "1", separator_before=True),
     ActionSpec("lam_05", "Samples", "λ = 0.5 m", "2"),
     ActionSpec("lam_07", "Samples", "λ = 0.7 m (more variety)", "3"),
-    ActionSpec("show_samples", "View", "&Samples", "Ctrl+1", separator_before=True),
-    ActionSpec("show_sweep", "View", "λ s&weep", "Ctrl+2"),
     ActionSpec("theme_dark", "View", "&Dark theme", "", "", checkable=True, separator_before=True),
     ActionSpec("theme_light", "View", "&Light theme", "", "", checkable=True),
     ActionSpec("reset_layout", "View", "Reset &layout", separator_before=True),

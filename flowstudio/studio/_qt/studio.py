@@ -24,7 +24,7 @@ from typing import Any
 from PySide6.QtCore import QObject, QTimer, Signal
 from PySide6.QtGui import QUndoStack
 
-from flowstudio.resources import default_model_path, example_sets
+from flowstudio.resources import bundled_examples, default_model_path
 from flowstudio.studio._qt.collector import GuiThreadCollector
 from flowstudio.studio._qt.document import QtDocument
 from flowstudio.studio._qt.edits import Editor
@@ -102,14 +102,27 @@ class Studio(QObject):
 
     # -- start-up ---------------------------------------------------------------------
     def start(self, project: str | Path | None = None, model: str | Path | None = None) -> None:
-        """Load the model in the background and open ``project``, or the example set; offer crash recovery."""
-        if project is not None:
-            self.projects.open(project)
-        else:
-            self.load_model(str(model or self._startup_model()), self.doc.document.device)
-            if STARTUP_SET in example_sets():
-                self.evidence.open_example(STARTUP_SET, record_undo=False)
+        """Open ``project``, else the project open when the last session ended, else the welcome state.
+
+        The welcome state is ``model`` (else the last model used) with an
+        example set bundled for it, or no set for a model without any: the
+        examples shown always belong to the model.  Then crash recovery is
+        offered.
+        """
+        last = self.prefs.last_project if model is None else None
+        wanted = project or (last if last and Path(last).is_file() else None)
+        if wanted is None or not self.projects.open(wanted):
+            self.open_welcome(model)
         self.projects.offer_recovery()
+
+    def open_welcome(self, model: str | Path | None = None) -> None:
+        """The model (default: the last one used) with its bundled example set, if it has one."""
+        path = str(model or self._startup_model())
+        self.load_model(path, self.doc.document.device)
+        examples = bundled_examples(path)
+        if examples:
+            self.evidence.open_example(STARTUP_SET if STARTUP_SET in examples else next(iter(examples)),
+                                       record_undo=False, examples=examples)
 
     def _startup_model(self) -> str:
         last = self.prefs.last_model
