@@ -6,6 +6,7 @@ from __future__ import annotations
 import numpy as np
 import pytest
 from PIL import Image
+from PySide6.QtCore import Qt
 
 from tests.studio_support import example, messages, studio_home, wait_idle, window  # noqa: F401
 
@@ -116,3 +117,22 @@ def test_singular_messages_say_was_and_a_one_image_set_says_image():
 @pytest.mark.parametrize("p, text", [(0.622, "62.2 %"), (1.0, "100.0 %"), (1e-9, "< 0.1 %"), (0.99999, "> 99.9 %")])
 def test_percentages(p, text):
     assert percent(p) == text
+
+
+def test_classify_shows_percentages_that_sum_to_100_with_the_raw_score_in_the_tooltip(qtbot, window):
+    studio, view = window.studio, window.panels["classify"]
+    for name in ("sneakers", "bags"):
+        studio.evidence.open_example(name)
+    wait_idle(qtbot, window)
+    view.set_classes(["sneakers", "bags"])
+    queries = sorted(example("ankle-boots").iterdir())[:3] + sorted(example("trousers").iterdir())[:2]
+    view.add([str(p) for p in queries])
+    qtbot.waitUntil(lambda: view.model.rowCount() == 5, timeout=60_000)
+    model = view.model
+    for row in range(5):
+        shown = [model.index(row, col).data() for col in (2, 3)]
+        assert all(text.endswith(" %") for text in shown)
+        values = model.rows[row].probabilities
+        assert sum(values) == pytest.approx(1.0) and max(values) == values[model.classes.index(model.rows[row].predicted)]
+        tip = model.index(row, 2).data(Qt.ItemDataRole.ToolTipRole)
+        assert f"{model.rows[row].scores[0]:,.1f}" in tip and "Log-likelihood" in tip
