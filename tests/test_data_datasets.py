@@ -88,6 +88,15 @@ def test_digits():
     assert labels.dtype == np.int64 and labels[:10].tolist() == list(range(10))
 
 
+def test_digits_read_directly_are_scikit_learns_digits():
+    from sklearn.datasets import load_digits as sklearn_load_digits
+
+    theirs = sklearn_load_digits()
+    images, labels = load_digits()
+    assert np.array_equal(images[:, 0], np.rint(theirs.images * (255.0 / 16.0)).astype(np.uint8))
+    assert np.array_equal(labels, theirs.target)
+
+
 def test_digits_resized():
     images, labels = load_digits(size=16)
     assert images.shape == (1797, 1, 16, 16) and images.dtype == np.uint8
