@@ -5,10 +5,12 @@ from __future__ import annotations
 import sys
 
 from PySide6.QtCore import QCoreApplication, QEvent, Qt, QTimer
-from PySide6.QtGui import QGuiApplication
+from PySide6.QtGui import QGuiApplication, QIcon
 from PySide6.QtWidgets import QApplication
 
 from flowstudio import __version__
+from flowstudio.resources import resources_dir
+from flowstudio.studio import qt_runtime
 
 APP_NAME = "Flow Studio"
 SWITCH_INTERVAL_S = 0.001
@@ -21,13 +23,28 @@ def create_app(argv: list[str] | None = None) -> QApplication:
     sys.setswitchinterval(SWITCH_INTERVAL_S)
     app = QApplication.instance()
     if app is None:
+        qt_runtime.check()  # a missing system library is named in words, before Qt's own cryptic abort
         QGuiApplication.setHighDpiScaleFactorRoundingPolicy(Qt.HighDpiScaleFactorRoundingPolicy.PassThrough)
         app = QApplication(argv if argv is not None else sys.argv[:1])
     app.setApplicationName(APP_NAME)
     app.setApplicationDisplayName(APP_NAME)
     app.setApplicationVersion(__version__)
     app.setOrganizationName("FlowStudio")
+    app.setDesktopFileName(DESKTOP_ID)  # Wayland and the docks match the window to the menu entry's icon
+    app.setWindowIcon(app_icon())
     return app
+
+
+DESKTOP_ID = "io.github.flowstudio.FlowStudio"
+"""The freedesktop application id: the name of the .desktop file and of the AppStream metainfo."""
+
+
+def app_icon() -> QIcon:
+    """The app's icon (``resources/icons``: rendered from ``flowstudio.svg`` by ``packaging/make_icons.py``)."""
+    icon = QIcon()
+    for path in sorted((resources_dir() / "icons").glob("flowstudio-*.png")):
+        icon.addFile(str(path))
+    return icon
 
 
 def launch(project: str | None = None, model: str | None = None):
