@@ -271,10 +271,20 @@ class EvidencePanel(QWidget):
 
 
 def _show_an_unlikely_example(window: Any) -> None:
-    """Screenshot state: the clean sneakers plus two noise-occluded ones, which the model flags."""
-    examples = example_sets()
-    occluded = sorted(examples["sneakers-occluded"].iterdir())[5:7]
-    window.studio.evidence.add_to_new_set("sneakers + 2 occluded", [examples["sneakers"], *occluded])
+    """Screenshot state: the sneakers plus two portraits dropped among them by mistake, which the model flags
+    (badges on their thumbnails, scrolled into view, and the grid's notice naming them).
+
+    Not the noise-occluded sneakers: at 4.1-4.2 bits/dim among sneakers of 1.9-2.8 they sit just under the
+    within-set limit, so the screenshot showed no badge at all.
+    """
+    from flowstudio.resources import resources_dir
+    from flowstudio.studio._qt.screenshots import wait_until_idle
+
+    portraits = sorted((resources_dir() / "evidence" / "portraits" / "red-hair").iterdir())[:2]
+    window.studio.evidence.add_to_new_set("sneakers + 2 portraits", [example_sets()["sneakers"], *portraits])
+    wait_until_idle(window)
+    panel = window.panels["evidence"]
+    panel.view.scrollToBottom()
 
 
 register_panel(PanelSpec("evidence", "Evidence", "fa5s.images", "left", EvidencePanel, order=10,
