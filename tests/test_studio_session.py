@@ -28,8 +28,10 @@ from flowstudio.studio._qt.panels.evidence_model import STATE_ROLE
 ROOT = Path(__file__).resolve().parents[1]
 
 
-def run_python(code: str, home: Path, *args: str, timeout: int = 120) -> subprocess.CompletedProcess:
-    env = {**os.environ, "FLOWSTUDIO_HOME": str(home), "QT_QPA_PLATFORM": "offscreen"}
+def run_python(code: str, home: Path, *args: str, timeout: int = 120,
+               platform: str = "offscreen") -> subprocess.CompletedProcess:
+    """Run ``code`` in a fresh Python with its own studio folder; ``platform`` is Qt's (a screen size, say)."""
+    env = {**os.environ, "FLOWSTUDIO_HOME": str(home), "QT_QPA_PLATFORM": platform}
     return subprocess.run([sys.executable, "-c", textwrap.dedent(code), *args], cwd=ROOT, env=env,
                           capture_output=True, text=True, timeout=timeout)
 
