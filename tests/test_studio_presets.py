@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import pytest
 from PySide6.QtCore import Qt
 from PySide6.QtWidgets import QMessageBox
 
@@ -9,6 +10,8 @@ from tests.studio_support import (make_window, simulate_drop, studio_home, wait_
                                   write_images)
 from tests.test_studio_reopen import answer_next_dialog, click
 
+from flowstudio.errors import UserInputError
+from flowstudio.studio.presets import MAX_PRESETS, Preset, presets_from_json, presets_to_json, with_preset
 from flowstudio.studio.state import PosteriorParams
 
 
@@ -88,3 +91,19 @@ def test_a_folder_added_to_an_empty_new_set_gives_it_its_name(qtbot, window, tmp
         studio.undo.undo()
     studio.undo.undo()  # the name came with the images, and goes back with them
     assert studio.doc.sets[1].name == "New set"
+
+
+def test_stored_presets_skip_damaged_entries_and_stay_bounded():
+    good = presets_to_json([Preset("a", PosteriorParams(count=4))])
+    damaged = ', {"name": "b", "params": {"temperature": 99}}, {"name": "A"}, "junk", {"name": " ", "params": {}}]'
+    text = good[:-1] + damaged
+    assert [(p.name, p.params.count) for p in presets_from_json(text)] == [("a", 4)]
+    assert presets_from_json("not json") == [] and presets_from_json('{"name": "a"}') == []
+    presets: list[Preset] = []
+    for n in range(MAX_PRESETS):
+        presets = with_preset(presets, f"p{n}", PosteriorParams(seed=n))
+    assert with_preset(presets, "P3", PosteriorParams(seed=99))[3] == Preset("P3", PosteriorParams(seed=99))
+    with pytest.raises(UserInputError, match="already 50 presets"):
+        with_preset(presets, "one more", PosteriorParams())
+    with pytest.raises(UserInputError, match="needs a name"):
+        with_preset([], "   ", PosteriorParams())

@@ -303,7 +303,7 @@ class EvidenceFlow:
         return list(example_sets())
 
     def open_example(self, name: str, record_undo: bool = True, examples: dict[str, Path] | None = None) -> Job | None:
-        """Show the bundled example set ``name`` of ``examples`` (default: the Fashion-MNIST ones), added the first time."""
+        """Show the example set ``name`` of ``examples`` (default: Fashion-MNIST's), added as a set the first time."""
         doc = self.studio.doc
         existing = next((s for s in doc.sets if s.name == name), None)
         if existing is not None:

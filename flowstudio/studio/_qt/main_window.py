@@ -321,7 +321,7 @@ class MainWindow(QMainWindow):
             self.studio.projects.open(paths[0])
 
     def open_recent(self, path: str) -> None:
-        """File → Recent projects: open ``path`` (after the unsaved-changes question); a vanished file leaves the list."""
+        """File → Recent projects: open ``path`` (asking about unsaved changes first); a missing one leaves the list."""
         if not self.settle_unsaved(lambda: self.open_recent(path)):
             return
         if not Path(path).is_file():
