@@ -341,7 +341,8 @@ def describe_conversions(conversions: Iterable[Conversion], channels: int, size:
     if grey:
         parts.append(f"{_images(grey, 'colour')} {_were(grey)} made grey")
     if colour:
-        parts.append(f"{_images(colour, 'grey')} {_were(colour)} used as colour images (they stay grey)")
+        used_as = "a colour image (it stays" if colour == 1 else "colour images (they stay"
+        parts.append(f"{_images(colour, 'grey')} {_were(colour)} used as {used_as} grey)")
     if flat:
         parts.append(f"{_images(flat)} with transparent parts {_were(flat)} put on a plain background")
     by_size: dict[tuple[tuple[int, int], bool], int] = {}

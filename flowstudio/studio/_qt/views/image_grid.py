@@ -181,14 +181,21 @@ class ImageGrid(QWidget):
                              Qt.AlignmentFlag.AlignHCenter | Qt.AlignmentFlag.AlignTop, self.captions[r][c])
 
     def _paint_mark(self, painter: QPainter, rect: QRectF, text: str) -> None:
-        """A warning sign and ``text`` on a dark band across the cell."""
-        band = QRectF(rect.left(), rect.center().y() - 22, rect.width(), 44)
+        """A warning sign and ``text`` on a dark band across the cell (the sign alone in a cell too small for
+        the words; the grid's notice says them then)."""
+        band = QRectF(rect.left(), rect.center().y() - min(30.0, rect.height() / 2), rect.width(),
+                      min(60.0, rect.height()))
         painter.fillRect(band, QColor(0, 0, 0, 170))
-        painter.drawPixmap(QRectF(band.center().x() - 8, band.top() + 4, 16, 16).toRect(),
+        lines = painter.fontMetrics().boundingRect(band.adjusted(2, 0, -2, 0).toRect(), Qt.TextFlag.TextWordWrap,
+                                                   text)
+        fits = band.height() >= 20 + lines.height() and lines.width() <= band.width() - 4
+        icon_top = band.top() + 2 if fits else band.center().y() - 8
+        painter.drawPixmap(QRectF(band.center().x() - 8, icon_top, 16, 16).toRect(),
                            themed_icon("fa5s.exclamation-triangle", role="warning").pixmap(16, 16))
-        painter.setPen(QColor("#ffffff"))
-        painter.drawText(band.adjusted(2, 22, -2, 0), Qt.AlignmentFlag.AlignHCenter | Qt.AlignmentFlag.AlignTop
-                         | Qt.TextFlag.TextWordWrap, text)
+        if fits:
+            painter.setPen(QColor("#ffffff"))
+            painter.drawText(band.adjusted(2, 20, -2, 0), Qt.AlignmentFlag.AlignHCenter | Qt.AlignmentFlag.AlignTop
+                             | Qt.TextFlag.TextWordWrap, text)
 
     def _paint_message(self, painter: QPainter) -> None:
         pal = self.palette()

@@ -324,8 +324,8 @@ class TrainView(QWidget):
         elif kind == "step":
             self.bar.setValue(int(e["step"]))
             self.plot.add_step(int(e["step"]), e.get("loss_bpd"))
-            self.status.setText(f"Training “{name}” · step {int(e['step']):,} of {self.total_steps:,}")
-            self.detail.setText(progress_text(e, self.training.eta))
+            self.detail.setText(f"Step {int(e['step']):,} of {self.total_steps:,} · "
+                                + progress_text(e, self.training.eta))
             self._live_row(f"{e['step']:,} / {self.total_steps:,}", 2)
             self._live_row(f"{e['loss_bpd']:.3f}" if e.get("loss_bpd") is not None else "–", 3)
         elif kind == "eval" or (kind == "done" and e.get("test_bpd") is not None):
