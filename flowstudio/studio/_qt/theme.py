@@ -38,6 +38,8 @@ QGroupBox {{ border: 1px solid {border}; border-radius: 7px; margin-top: 18px; p
 QGroupBox::title {{ subcontrol-origin: margin; left: 10px; top: 2px; padding: 0 4px; color: {dim};
                     font-weight: 600; }}
 QToolTip {{ background: {raised}; color: {text}; border: 1px solid {border}; padding: 6px; }}
+QMenu {{ background: {raised}; color: {text}; border: 1px solid {border}; padding: 4px 0; }}
+QMenu::separator {{ height: 1px; background: {border}; margin: 4px 8px; }}
 QPushButton {{ background: {button}; border: 1px solid {border}; border-radius: 5px; padding: 5px 12px;
                min-height: 18px; }}
 QPushButton:hover {{ border-color: {accent}; }}

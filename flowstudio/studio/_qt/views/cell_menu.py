@@ -41,7 +41,12 @@ class CellMenu(QMenu):
         self.seed = seed = result.seeds[index]
         results = studio.results
         self.setToolTipsVisible(True)
-        self.addSection(f"Sample · seed {seed}")
+        title = self.addAction(f"Sample · seed {seed}")  # a title (sections lose their text under a stylesheet)
+        title.setEnabled(False)
+        font = title.font()
+        font.setBold(True)
+        title.setFont(font)
+        self.addSeparator()
         self.open_larger = self._add("fa5s.search-plus", "Open larger", self.open_cell)
         self.save = self._add("fa5s.save", "Save PNG…", self.ask_save,
                               f"Save this sample at {results.upscale.factor}x with its seed and parameters")

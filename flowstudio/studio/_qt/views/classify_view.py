@@ -17,7 +17,7 @@ from PySide6.QtCore import QSortFilterProxyModel, Qt, QTimer
 from PySide6.QtWidgets import (QAbstractItemView, QHBoxLayout, QHeaderView, QListWidget, QListWidgetItem,
                                QTableView, QVBoxLayout, QWidget)
 
-from flowstudio.studio._qt.dialogs import IMAGE_FILTER, ask_folder, ask_open_paths, ask_save_path
+from flowstudio.studio._qt.dialogs import EXPORT_DIR, IMAGE_FILTER, ask_export_path, ask_folder, ask_open_paths
 from flowstudio.studio._qt.evidence_flow import plural, problem_lines
 from flowstudio.studio._qt.file_drops import accept_file_drops
 from flowstudio.studio._qt.icons import icon_button
@@ -246,13 +246,13 @@ class ClassifyView(QWidget):
         return self.progress.track(job)
 
     def ask_export_csv(self) -> None:
-        path = ask_save_path(self, "Export classification", "classification.csv", self.studio.prefs,
-                             "CSV files (*.csv)")
+        path = ask_export_path(self, "Export classification", "classification.csv", self.studio.prefs,
+                               "CSV files (*.csv)")
         if path:
             self.export_csv_to(path)
 
     def ask_copy(self) -> None:
-        folder = ask_folder(self, "Copy into class folders under…", self.studio.prefs)
+        folder = ask_folder(self, "Copy into class folders under…", self.studio.prefs, EXPORT_DIR)
         if folder:
             self.copy_to(folder)
 

@@ -70,12 +70,13 @@ class HistoryStrip(QWidget):
         self.history = studio.history
         self.compare_dialog: CompareDialog | None = None
         self.count = LiveLabel("", "hint")
-        self.starred_only = self._tool("fa5s.star", "Show only the starred results", checkable=True)
+        self.starred_only = self._tool("fa5s.filter", "Show only the starred results", checkable=True,
+                                       text="Starred only")
         self.starred_only.toggled.connect(lambda _: self.refresh())
-        self.star = self._tool("fa5s.star-half-alt", "Star the selected results: starred results are kept "
-                               "however many come after them", self.toggle_star)
+        self.star = self._tool("fa5s.star", "Star the selected results (or remove their star): starred results "
+                               "are kept however many come after them", self.toggle_star, text="Star")
         self.compare = self._tool("fa5s.columns", "Compare two results side by side (select two with Ctrl+click)",
-                                  self.compare_selected)
+                                  self.compare_selected, text="Compare")
         self.use = self._tool("fa5s.magic", "Use these settings: the selected result's parameters, seed and "
                               "examples (double-click a result does the same)", self.use_selected, text="Use settings")
         head = QHBoxLayout()
@@ -142,7 +143,9 @@ class HistoryStrip(QWidget):
         stars = sum(e.starred for e in entries)
         self.count.setText(f"{len(entries)} result{'s' if len(entries) != 1 else ''}"
                            + (f" · {stars} starred" if stars else "")
-                           + f" · keeps the last {HISTORY_LIMIT} and every starred one" if entries else EMPTY)
+                           + f" · last {HISTORY_LIMIT} kept" if entries else EMPTY)
+        self.count.setToolTip(f"The history keeps the last {HISTORY_LIMIT} results of this project and every "
+                              "starred one, with the project (in Flow Studio's data folder).")
         self._sync_buttons()
 
     def selected_uids(self) -> list[str]:
