@@ -19,8 +19,9 @@ def _facades():
     for name, fn in inspect.getmembers(api, inspect.isfunction):
         if fn.__module__ != api.__name__:
             continue
-        module, target = re.match(r":func:`\.(\w+)\.(\w+)`", fn.__doc__).groups()
-        yield fn, getattr(importlib.import_module(f"flowstudio.studio.engine.{module}"), target)
+        module, target = re.match(r":func:`([\w.]+)\.(\w+)`", fn.__doc__).groups()
+        module = f"flowstudio.studio.engine{module}" if module.startswith(".") else module
+        yield fn, getattr(importlib.import_module(module), target)
 
 
 def test_importing_what_the_gui_thread_uses_loads_no_torch():
