@@ -139,6 +139,7 @@ def test_the_grid_equals_flowstudio_sample_for_the_same_parameters_and_seeds(qtb
     assert gui_params.pop("evidence_set") == "sneakers"
     for entry in gui_params["evidence"]:  # the studio also records where each image is
         assert Path(entry.pop("path")).name == entry["file"]
+    assert Path(gui_params.pop("model_path")).name == "fashion_glow.safetensors"  # for "open that model"
     assert gui_params == cli_params
 
 
