@@ -83,10 +83,18 @@ class TrainRequest:
         return args + list(self.extra)
 
 
+WINDOWS_CLI = "flowstudio-cli.exe"
+"""On Windows the bundle has a console executable for the command line beside the windowed one
+(``packaging/flowstudio.spec``): a child started from it has working standard streams for sure."""
+
+
 def flowstudio_command() -> list[str]:
     """How to run the ``flowstudio`` command line as a child process: ``python -m flowstudio``, or the
     frozen app's own executable (a PyInstaller bundle dispatches its arguments to the command line)."""
-    return [sys.executable] if getattr(sys, "frozen", False) else [sys.executable, "-m", "flowstudio"]
+    if not getattr(sys, "frozen", False):
+        return [sys.executable, "-m", "flowstudio"]
+    console = Path(sys.executable).with_name(WINDOWS_CLI)
+    return [str(console)] if sys.platform == "win32" and console.is_file() else [sys.executable]
 
 
 class TrainingRunner:
