@@ -41,7 +41,7 @@ from flowstudio.studio._qt.theme import apply_theme
 from flowstudio.studio._qt.views.scroll_body import scrolling
 from flowstudio.studio.state import PROJECT_SUFFIX, PosteriorParams
 
-DOCK_WIDTH = {"left": 336, "right": 320}
+DOCK_WIDTH = {"left": 336, "right": 336}  # the right one has room for its scroll bar on a short screen
 PANEL_SHORTCUTS = tuple(f"Ctrl+{n}" for n in range(1, 10))
 
 

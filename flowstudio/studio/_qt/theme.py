@@ -2,11 +2,16 @@
 
 Drop-downs open as a plain list under the box (``combobox-popup: 0``):
 Fusion's menu-like popup ignores the style sheet's selection colours and
-drew the current item as dark text on a dark row.
+drew the current item as dark text on a dark row.  Their arrow is drawn in
+the theme's colours, without Fusion's frame around it.
 """
 
 from __future__ import annotations
 
+from pathlib import Path
+
+import qtawesome as qta
+from PySide6.QtCore import QTemporaryDir
 from PySide6.QtGui import QColor, QPalette
 from PySide6.QtWidgets import QApplication, QStyleFactory
 
@@ -27,6 +32,7 @@ THEMES = {
     },
 }
 DEFAULT_THEME = "dark"
+ARROW_ICON = "fa5s.chevron-down"
 
 STYLESHEET = """
 QMainWindow, QDialog {{ background: {window}; }}
@@ -72,6 +78,9 @@ QComboBox QAbstractItemView {{ background: {raised}; color: {text}; border: 1px 
                               selection-background-color: {accent_soft}; selection-color: {text}; }}
 QComboBox QAbstractItemView::item {{ min-height: 24px; padding: 0 8px; }}
 QComboBox QAbstractItemView::item:selected {{ background: {accent_soft}; color: {text}; }}
+QComboBox QAbstractItemView::item:disabled {{ color: {dim}; }}
+QComboBox::drop-down {{ border: none; width: 20px; }}
+QComboBox::down-arrow {{ image: url({down_arrow}); width: 10px; height: 10px; }}
 QStatusBar {{ background: {window}; border-top: 1px solid {border}; color: {dim}; }}
 QProgressBar {{ background: {base}; border: 1px solid {border}; border-radius: 4px; max-height: 12px;
                 text-align: center; color: transparent; }}
@@ -114,13 +123,25 @@ def _palette(c: dict[str, str]) -> QPalette:
     return p
 
 
+_icon_files = QTemporaryDir()
+"""Images the style sheet names (it takes files only); removed when the app exits."""
+
+
+def _arrow_file(colour: str) -> str:
+    """A drop-down arrow in ``colour``, as a PNG file for the style sheet."""
+    path = Path(_icon_files.path()) / f"down-{colour.lstrip('#')}.png"
+    if not path.is_file():
+        qta.icon(ARROW_ICON, color=colour).pixmap(32, 32).save(str(path))
+    return path.as_posix()
+
+
 def apply_theme(app: QApplication, name: str) -> str:
     """Style the whole application with theme ``name`` (unknown names fall back to dark); returns the name used."""
     name = name if name in THEMES else DEFAULT_THEME
     c = THEMES[name]
     app.setStyle(QStyleFactory.create("Fusion"))
     app.setPalette(_palette(c))
-    app.setStyleSheet(STYLESHEET.format(**c))
+    app.setStyleSheet(STYLESHEET.format(**c, down_arrow=_arrow_file(c["dim"])))
     set_icon_palette({"normal": c["text"], "disabled": c["dim"], "accent": c["accent"],
                       "on_accent": c["accent_text"], "info": c["accent"],
                       "success": c["success"], "warning": c["warning"], "error": c["error"]})

@@ -110,6 +110,7 @@ class PresetBar(QGroupBox):
         self.choice.blockSignals(True)
         self.choice.clear()
         self.choice.addItem(CUSTOM if presets else NO_PRESETS, None)
+        self.choice.model().item(0).setEnabled(False)  # a state shown, not a choice
         for preset in presets:
             self.choice.addItem(preset.name, preset.name)
         self.choice.setCurrentIndex(self.choice.findData(current) if current else 0)
