@@ -8,6 +8,7 @@ platform unless another is set, so it runs on machines without a display.
 from __future__ import annotations
 
 import argparse
+import json
 import os
 import tempfile
 from pathlib import Path
@@ -34,11 +35,21 @@ def add_parser(sub: argparse._SubParsersAction) -> None:
     p.set_defaults(run=run)
 
 
+def offscreen_screen(folder: Path, size: tuple[int, int]) -> str:
+    """``QT_QPA_PLATFORM`` for Qt's offscreen platform with one screen of ``size`` (its default is
+    800x800, and the window fits itself to its screen): a screen configuration file in ``folder``."""
+    config = folder / "offscreen-screen.json"
+    config.write_text(json.dumps({"screens": [{"name": "screenshot", "x": 0, "y": 0, "width": size[0],
+                                               "height": size[1], "logicalDpi": 96, "logicalBaseDpi": 96}]}))
+    return f"offscreen:configfile={config}"
+
+
 def run(args: argparse.Namespace) -> int:
-    os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
     if args.scale != 1.0:
         os.environ["QT_SCALE_FACTOR"] = str(args.scale)
     with tempfile.TemporaryDirectory(prefix="flowstudio-screenshot-") as home:
+        if os.environ.get("QT_QPA_PLATFORM", "offscreen") == "offscreen":
+            os.environ["QT_QPA_PLATFORM"] = offscreen_screen(Path(home), args.size)
         os.environ["FLOWSTUDIO_HOME"] = home
         from flowstudio.studio._qt.app import create_app
         from flowstudio.studio._qt.main_window import MainWindow
