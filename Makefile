@@ -7,10 +7,10 @@ VENV   ?= .venv
 PY     := $(VENV)/bin/python
 FASHION_MNIST := /usr/share/datasets/fashion-mnist
 
-.PHONY: run sample screenshots test install system-deps bench clean
+.PHONY: run sample screenshots test install system-deps qt-deps bench package package-test clean
 
 # The studio, on the bundled Fashion-MNIST model with an example set loaded.
-run: install
+run: install qt-deps
 	$(PY) -m flowstudio
 
 # The same job without a screen: a posterior sample grid written to out/.
@@ -22,7 +22,7 @@ sample: install
 screenshots: install
 	QT_QPA_PLATFORM=offscreen $(PY) -m flowstudio screenshot --out out/screenshots
 
-test: install system-deps
+test: install system-deps qt-deps
 	QT_QPA_PLATFORM=offscreen $(PY) -m pytest -q
 
 install: $(VENV)/.installed
@@ -42,11 +42,38 @@ system-deps:
 	  $$SUDO apt-get update -qq && $$SUDO apt-get install -y -qq dataset-fashion-mnist; \
 	fi
 
+# The system libraries Qt needs on Linux (libxcb-cursor0, libegl1, ...: the list is
+# flowstudio/studio/qt_runtime.py's): installed with apt-get where it exists and some are missing,
+# else named.  Elsewhere than Linux there is nothing to do.
+qt-deps: install
+	@if [ "$$(uname -s)" = Linux ]; then \
+	  PKGS="$$($(PY) -c 'from flowstudio.studio.qt_runtime import debian_packages; print(*debian_packages())')"; \
+	  if command -v dpkg-query >/dev/null; then \
+	    MISSING="$$(for p in $$PKGS; do dpkg-query -W -f='$${Status}\n' $$p 2>/dev/null | grep -q 'ok installed' || echo $$p; done)"; \
+	    if [ -n "$$MISSING" ]; then \
+	      if [ "$$(id -u)" = 0 ]; then SUDO=; else SUDO=sudo; fi; \
+	      echo "Installing the system libraries Qt needs: "$$MISSING; \
+	      $$SUDO apt-get update -qq && $$SUDO apt-get install -y -qq $$MISSING; \
+	    fi; \
+	  else \
+	    echo "Qt needs these libraries (Debian names; install your system's equivalents): $$PKGS"; \
+	  fi; \
+	fi
+
 bench: install system-deps
 	$(PY) -m pip install -q -e '.[bench]'
 	$(PY) benchmarks/glow_speed.py
 	$(PY) benchmarks/fewshot_fashion.py
 	$(PY) benchmarks/train_speed.py
 
+# The packaged app (packaging/flowstudio.spec): dist/FlowStudio-VERSION-linux-x86_64/ and its .tar.gz.
+package: install qt-deps
+	$(PY) -m pip install -q -e '.[package]'
+	$(PY) packaging/build.py
+
+# Unpack the archive into an empty folder and run the app from it (packaging/smoke_test.py).
+package-test: package
+	$(PY) packaging/smoke_test.py
+
 clean:
-	rm -rf $(VENV) out .pytest_cache
+	rm -rf $(VENV) out .pytest_cache build dist
