@@ -12,8 +12,9 @@ system's folders only (no virtualenv), no ``PYTHONPATH`` and Qt's offscreen plat
 4. a 20-step ``train`` run writes a model, and ``info`` reads its card;
 5. ``selfcheck --gui``: the studio opens, a training started from its Train panel runs in a child
    process of the frozen executable and is cancelled; the user folders are the per-user ones;
-6. the bundle's folder is unchanged afterwards (user data never goes into it);
-7. the time to the first window, frozen against the source install (goal: at most 1.5 times).
+6. ``install.sh`` puts the menu entry and icons in the empty home, ``--uninstall`` takes them out;
+7. the bundle's folder is unchanged afterwards (user data never goes into it);
+8. the time to the first window, frozen against the source install (goal: at most 1.5 times).
 
 This script is the test driver, so it may use this virtualenv's Python and Pillow to read the files
 the bundle wrote; the app under test never does.  The screenshots are kept in ``out/package-screenshots``.
@@ -121,6 +122,24 @@ def check_train(app: Path, resources: Path, env, work: Path) -> None:
           f"card keys: {', '.join(sorted(card)[:6])}, ...")
 
 
+def check_install(folder: Path, env, work: Path) -> None:
+    """install.sh puts the menu entry (pointing at this folder), icons and metainfo in the user's data folder."""
+    data = Path(env["HOME"]) / ".local" / "share"
+    run(["sh", folder / "install.sh"], env, work)
+    entry = data / "applications" / "io.github.flowstudio.FlowStudio.desktop"
+    icon = data / "icons" / "hicolor" / "256x256" / "apps" / "io.github.flowstudio.FlowStudio.png"
+    if not (entry.is_file() and icon.is_file() and (data / "metainfo").is_dir()):
+        raise Failed("install.sh did not write the menu entry, icons and metainfo")
+    if f"Exec={folder}/FlowStudio" not in entry.read_text():
+        raise Failed(f"the menu entry does not start {folder}/FlowStudio")
+    if shutil.which("desktop-file-validate"):
+        run(["desktop-file-validate", entry], env, work)
+    run(["sh", folder / "install.sh", "--uninstall"], env, work)
+    if entry.exists() or icon.exists():
+        raise Failed("install.sh --uninstall left the menu entry or the icons")
+    print("  ok: install.sh adds the menu entry, icons and metainfo; --uninstall removes them")
+
+
 def startup(command: list, env, cwd: Path) -> list[float]:
     times = []
     for _ in range(STARTUP_RUNS):
@@ -158,6 +177,7 @@ def main() -> int:
             check_sample(app, resources, env, work)
             check_screenshots(app, env, work)
             check_train(app, resources, env, work)
+            check_install(folder, env, work)
             after = listing(folder)
             changed = {k for k in set(before) | set(after) if before.get(k) != after.get(k)}
             if changed:
