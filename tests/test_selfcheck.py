@@ -48,3 +48,19 @@ def test_the_command_exits_1_and_names_the_failure(tmp_path):
                           text=True, timeout=300)
     assert done.returncode == 1
     assert "FAILED bundled files" in done.stdout and "some checks FAILED" in done.stdout
+
+
+def test_the_about_box_and_version_agree_and_say_where_things_live(qtbot, studio_home):
+    from PySide6.QtWidgets import QTextBrowser
+
+    from flowstudio import __version__
+    from flowstudio.studio._qt.dialogs import about_dialog
+
+    done = subprocess.run([sys.executable, "-m", "flowstudio", "--version"], capture_output=True, text=True,
+                          timeout=120)
+    assert done.stdout.strip() == f"flowstudio {__version__}"
+    dialog = about_dialog(None, None)
+    qtbot.addWidget(dialog)
+    shown = dialog.findChild(QTextBrowser).toPlainText()
+    assert f"Flow Studio {__version__}" in shown
+    assert "Run from Python" in shown and str(paths.runs_dir()) in shown

@@ -8,6 +8,7 @@ never end up among the examples.
 from __future__ import annotations
 
 import html
+import sys
 from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
@@ -19,7 +20,7 @@ from PySide6.QtWidgets import (QDialog, QDialogButtonBox, QFileDialog, QHeaderVi
 from flowstudio import __version__
 from flowstudio.resources import resources_dir
 from flowstudio.studio.model_card import card_rows
-from flowstudio.studio.paths import default_export_dir
+from flowstudio.studio.paths import default_export_dir, runs_dir, settings_file
 
 IMAGE_FILTER = "Images (*.png *.jpg *.jpeg *.jfif *.webp *.bmp *.gif);;All files (*)"
 MODEL_FILTER = ("Models (*.safetensors *.pt *.pth *.pkg *.bin *.ckpt);;Flow Studio models (*.safetensors);;"
@@ -91,6 +92,14 @@ def _dialog(parent: QWidget, title: str, body: QWidget, width: int, height: int)
     return dialog
 
 
+def installation() -> str:
+    """Where this Flow Studio runs from, in words (the packaged app's folder, or Python's)."""
+    from flowstudio.selfcheck import bundle_folder
+
+    folder = bundle_folder()
+    return f"Packaged app in {folder}" if folder else f"Run from Python ({sys.executable})"
+
+
 def about_dialog(parent: QWidget, model_info: Any) -> QDialog:
     rows = "".join(f"<tr><td style='color:gray;padding-right:12px'>{k}</td><td>{v}</td></tr>"
                    for k, v in card_rows(model_info)) if model_info else "<tr><td>No model is loaded.</td></tr>"
@@ -100,6 +109,8 @@ def about_dialog(parent: QWidget, model_info: Any) -> QDialog:
     <p>Bend a pretrained normalizing flow toward a few example images, without retraining
     (Transflow learning: Gambardella, Baydin &amp; Torr, 2019).</p>
     <p>Licence: MIT.</p>
+    <p style='color:gray'>{installation()}<br>Your settings: <code>{settings_file().parent}</code><br>
+    Your training runs: <code>{runs_dir()}</code></p>
     <h3>Current model</h3><table>{rows}</table>
     <h3>Data</h3>
     <p>The example evidence images come from the Fashion-MNIST test split, © 2017 Zalando SE, MIT licence
