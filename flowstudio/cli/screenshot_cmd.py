@@ -51,16 +51,14 @@ def run(args: argparse.Namespace) -> int:
         if os.environ.get("QT_QPA_PLATFORM", "offscreen") == "offscreen":
             os.environ["QT_QPA_PLATFORM"] = offscreen_screen(Path(home), args.size)
         os.environ["FLOWSTUDIO_HOME"] = home
-        from PySide6.QtCore import Qt
-
         from flowstudio.studio._qt.app import create_app
         from flowstudio.studio._qt.main_window import MainWindow
+        from flowstudio.studio._qt.screen_fit import set_window_size
         from flowstudio.studio._qt.screenshots import take_screenshots
 
         create_app()
         window = MainWindow()
-        window.setWindowState(Qt.WindowState.WindowNoState)  # not maximized (a screen this small would be): the size
-        window.resize(*args.size)
+        set_window_size(window, *args.size)
         window.show()
         window.start()
         try:

@@ -58,3 +58,9 @@ def clamp_to_screen(window: QWidget) -> None:
     if fits(size, available) and available.contains(window.geometry()):
         return
     _centre(window, fitted_size(size, available), available)
+
+
+def set_window_size(window: QWidget, width: int, height: int) -> None:
+    """Exactly this size, not maximized (``flowstudio screenshot --size``)."""
+    window.setWindowState(window.windowState() & ~Qt.WindowState.WindowMaximized)
+    window.resize(width, height)
