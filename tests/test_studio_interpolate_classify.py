@@ -80,10 +80,10 @@ def test_classify_sorts_a_labelled_fashion_set_and_exports_the_table(qtbot, wind
     assert correct >= 10, f"{correct}/15"
     assert all(r.predicted == view.model.classes[int(np.argmax(r.scores))] for r in rows)
 
-    # Sorting the table by a class's score puts the most likely image on top.
+    # Sorting the table by a class's probability puts the most likely image on top.
     view.table.sortByColumn(2, view.table.horizontalHeader().sortIndicatorOrder().DescendingOrder)
     top = view.proxy.index(0, 2).data(view.proxy.sortRole())
-    assert top == max(r.scores[0] for r in rows)
+    assert top == max(r.probabilities[0] for r in rows)
 
     out = tmp_path / "classes.csv"
     view.export_csv_to(out)
