@@ -58,8 +58,11 @@ class ClassifyView(QWidget):
         self.table.setIconSize(self.table.iconSize().expandedTo(self.table.iconSize().__class__(THUMB, THUMB)))
         self.table.verticalHeader().hide()
         self.table.verticalHeader().setDefaultSectionSize(THUMB + 6)
-        self.table.horizontalHeader().setSectionResizeMode(QHeaderView.ResizeMode.ResizeToContents)
-        self.table.horizontalHeader().setStretchLastSection(True)
+        header = self.table.horizontalHeader()
+        header.setSectionResizeMode(QHeaderView.ResizeMode.ResizeToContents)
+        header.setSectionResizeMode(0, QHeaderView.ResizeMode.Stretch)  # file names give way (elided), not classes
+        header.setMinimumSectionSize(48)
+        self.table.setTextElideMode(Qt.TextElideMode.ElideMiddle)
         self.summary = LiveLabel("Tick two sets or more, then drop images here.", "hint")
         self.progress = JobProgress()
         self.export_csv = icon_button("Export CSV…", "fa5s.file-csv", "Save the table as CSV: file, predicted class, "
@@ -81,9 +84,9 @@ class ClassifyView(QWidget):
         left.addWidget(icon_button("Clear", "fa5s.trash-alt", "Forget the sorted images", self.clear))
         right = QVBoxLayout()
         right.addWidget(self.table, 1)
+        right.addWidget(self.progress)  # a row of its own: beside the buttons it made the tab scroll at 1366x768
         foot = QHBoxLayout()
-        foot.addWidget(self.progress, 1)
-        foot.addStretch(0)
+        foot.addStretch(1)
         foot.addWidget(self.export_csv)
         foot.addWidget(self.copy)
         right.addLayout(foot)
