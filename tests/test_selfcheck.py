@@ -6,10 +6,9 @@ import os
 import subprocess
 import sys
 
-from tests.studio_support import studio_home  # noqa: F401
-
 from flowstudio.selfcheck import Check, checks
 from flowstudio.studio import paths
+from tests.studio_support import studio_home
 
 
 def test_the_headless_checks_pass_here_and_train_in_a_child_process(tmp_path, studio_home):

@@ -17,10 +17,10 @@ from collections.abc import Callable
 
 from PySide6.QtCore import QTimer
 
-from flowstudio.training.events import FINAL_KINDS
 from flowstudio.selfcheck import TINY_MODEL, Check, process_start_time, training_folder
 from flowstudio.studio._qt.screenshots import wait_until
 from flowstudio.studio.paths import HOME_ENV
+from flowstudio.training.events import FINAL_KINDS
 
 WINDOW_TIMEOUT_S = 120.0
 TRAINING_TIMEOUT_S = 300.0
