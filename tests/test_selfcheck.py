@@ -8,7 +8,7 @@ import sys
 
 from flowstudio.selfcheck import Check, checks
 from flowstudio.studio import paths
-from tests.studio_support import studio_home
+from tests.studio_support import studio_home  # noqa: F401  (a fixture)
 
 
 def test_the_headless_checks_pass_here_and_train_in_a_child_process(tmp_path, studio_home):
