@@ -136,3 +136,16 @@ def test_classify_shows_percentages_that_sum_to_100_with_the_raw_score_in_the_to
         assert sum(values) == pytest.approx(1.0) and max(values) == values[model.classes.index(model.rows[row].predicted)]
         tip = model.index(row, 2).data(Qt.ItemDataRole.ToolTipRole)
         assert f"{model.rows[row].scores[0]:,.1f}" in tip and "Log-likelihood" in tip
+
+
+def test_the_lambda_sweep_marks_the_cells_that_could_not_be_drawn(qtbot, window):
+    _open_model(qtbot, window, PORTRAITS)
+    _new_set(qtbot, window, "a bag", [sorted(example("bags").iterdir())[0]])
+    window.show_panel("sweep")
+    qtbot.waitUntil(lambda: window.studio.last_sweep is not None, timeout=60_000)
+    wait_idle(qtbot, window)
+    result, grid = window.studio.last_sweep, window.panels["sweep"].grid
+    broken = result.nonfinite | result.saturated
+    assert broken.shape == result.images.shape[:2] and broken.any()  # λ = 0.1 m trusts the bag most
+    assert [[bool(m) for m in row] for row in grid.marks] == broken.tolist()
+    assert not (result.images[broken] == 0).all(axis=(1, 2, 3)).any()

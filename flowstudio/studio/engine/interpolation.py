@@ -11,7 +11,7 @@ alike; animations use :func:`flowstudio.imaging.save_animation` (bounce).
 from __future__ import annotations
 
 from collections.abc import Iterator
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
@@ -26,7 +26,7 @@ from flowstudio.studio.engine.export import ExportProgress, export_scale
 from flowstudio.studio.engine.session import DECODE_BATCH, Engine
 from flowstudio.studio.requests import StripRequest
 from flowstudio.transflow import LikelihoodSpec, Posterior, posterior
-from flowstudio.transflow.encode import decode_latents
+from flowstudio.transflow.encode import decode_checked
 from flowstudio.transflow.interpolate import lerp_latents, posterior_strip
 
 __all__ = ["ExportProgress", "StripRequest", "StripResult", "draw_strip", "save_strip", "save_strip_animation",
@@ -44,6 +44,10 @@ class StripResult:
     spec: LikelihoodSpec
     post_a: Posterior
     post_b: Posterior
+    nonfinite: np.ndarray = field(default_factory=lambda: np.zeros((0, 0), bool))
+    """``[rows, steps]``: the cell decoded to ``NaN``/``inf`` (it shows middle grey)."""
+    saturated: np.ndarray = field(default_factory=lambda: np.zeros((0, 0), bool))
+    """``[rows, steps]``: the cell lay mostly far outside the pixel range."""
 
 
 def draw_strip(engine: Engine, request: StripRequest) -> StripResult | None:
@@ -61,8 +65,11 @@ def draw_strip(engine: Engine, request: StripRequest) -> StripResult | None:
     if request.direct:
         rows.append(lerp_latents(engine.latent(a[0]), engine.latent(b[0]), ts).to(rows[0]))
     model = engine.model
-    images = decode_latents(model, torch.cat(rows), DECODE_BATCH).view(len(rows), request.steps, *model.image_shape)
-    return StripResult(request, images.numpy(), tuple(ts.tolist()), tuple(seeds), spec, post_a, post_b)
+    decoded = decode_checked(model, torch.cat(rows), DECODE_BATCH)
+    grid = (len(rows), request.steps)
+    return StripResult(request, decoded.images.view(*grid, *model.image_shape).numpy(), tuple(ts.tolist()),
+                       tuple(seeds), spec, post_a, post_b, decoded.nonfinite.view(grid).numpy(),
+                       decoded.saturated.view(grid).numpy())
 
 
 def _files(engine: Engine, evidence: tuple[tuple[str, str], ...]) -> list[dict[str, str]]:

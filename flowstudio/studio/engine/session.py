@@ -38,7 +38,7 @@ from flowstudio.loading import open_model_stages
 from flowstudio.studio.requests import SampleRequest
 from flowstudio.transflow import (BpdReference, DiagGaussian, EvidenceAdvice, EvidenceCheck, EvidenceStats,
                                   LikelihoodSpec, Posterior, assess_evidence, check_latents, decode_checked,
-                                  decode_latents, encode_images, flag_set_outliers, posterior)
+                                  encode_images, flag_set_outliers, posterior)
 
 ENCODE_BATCH = 32
 """Images read and encoded per step: small enough that Cancel answers within a fraction of a second."""
@@ -118,6 +118,10 @@ class SweepResult:
     seeds: tuple[int, ...]
     multiples: tuple[float, ...]
     posteriors: tuple[Posterior, ...]
+    nonfinite: np.ndarray = field(default_factory=lambda: np.zeros((0, 0), bool))
+    """``[rows, cols]``: the cell decoded to ``NaN``/``inf`` (see :class:`SampleResult`)."""
+    saturated: np.ndarray = field(default_factory=lambda: np.zeros((0, 0), bool))
+    """``[rows, cols]``: the cell lay mostly far outside the pixel range."""
 
 
 def open_engine(path: str | Path, device: str = "auto") -> Generator[str, None, Engine]:
@@ -270,6 +274,8 @@ class Engine:
         seeds = list(range(params.seed, params.seed + rows))
         posts = [posterior(stats, replace(params.likelihood, lam=r, relative=True)) for r in multiples]
         eps = torch.stack([p.sample(seeds, params.temperature) for p in posts], dim=1)  # [rows, cols, D]
-        images = decode_latents(self.model, eps.flatten(0, 1), DECODE_BATCH)
-        images = images.view(rows, len(multiples), *self.model.image_shape).numpy()
-        return SweepResult(request, images, tuple(seeds), tuple(multiples), tuple(posts))
+        decoded = decode_checked(self.model, eps.flatten(0, 1), DECODE_BATCH)
+        grid = (rows, len(multiples))
+        return SweepResult(request, decoded.images.view(*grid, *self.model.image_shape).numpy(), tuple(seeds),
+                           tuple(multiples), tuple(posts), decoded.nonfinite.view(grid).numpy(),
+                           decoded.saturated.view(grid).numpy())

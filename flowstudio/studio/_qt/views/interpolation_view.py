@@ -15,7 +15,16 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
-from PySide6.QtWidgets import (QCheckBox, QHBoxLayout, QLabel, QMenu, QSpinBox, QToolButton, QVBoxLayout, QWidget)
+from PySide6.QtWidgets import (
+    QCheckBox,
+    QHBoxLayout,
+    QLabel,
+    QMenu,
+    QSpinBox,
+    QToolButton,
+    QVBoxLayout,
+    QWidget,
+)
 
 from flowstudio.studio._qt.dialogs import EXPORT_DIR, ask_export_path, ask_folder
 from flowstudio.studio._qt.icons import bind_icon
@@ -23,6 +32,7 @@ from flowstudio.studio._qt.labels import role_label
 from flowstudio.studio._qt.panels import PanelSpec, ScreenshotSpec, register_panel
 from flowstudio.studio._qt.views.image_grid import ImageGrid
 from flowstudio.studio._qt.views.job_progress import JobProgress
+from flowstudio.studio._qt.views.notice import grid_marks
 from flowstudio.studio._qt.views.scroll_body import scroll_body
 from flowstudio.studio._qt.views.set_choice import SetChoice
 from flowstudio.studio._qt.workers import LatestWinsRenderer
@@ -197,7 +207,7 @@ class InterpolationView(QWidget):
         self.result = result
         rows = [f"seed {s}" for s in result.seeds] + (["direct"] if result.request.direct else [])
         cols = [f"{t:.2f}".rstrip("0").rstrip(".") for t in result.ts]  # 0 … 1: from set A to set B
-        self.grid.set_images(result.images, column_labels=cols, row_labels=rows)
+        self.grid.set_images(result.images, column_labels=cols, row_labels=rows, marks=grid_marks(result))
 
     # -- exports ------------------------------------------------------------------------
     def _export(self, what: str, target: Callable[..., Any], path: str) -> Any:

@@ -66,7 +66,16 @@ def grid_notice(result: Any) -> tuple[str, str]:
     return "", ""
 
 
+def _mark(bad: bool, clipped: bool) -> str:
+    return NOT_DRAWN if bad else CLIPPED if clipped else ""
+
+
 def cell_marks(result: Any) -> list[str]:
     """Per cell, what went wrong in words (empty for a good cell)."""
-    return [NOT_DRAWN if bad else CLIPPED if clipped else ""
-            for bad, clipped in zip(result.nonfinite.tolist(), result.saturated.tolist())]
+    return [_mark(bad, clipped) for bad, clipped in zip(result.nonfinite.tolist(), result.saturated.tolist())]
+
+
+def grid_marks(result: Any) -> list[list[str]]:
+    """The same for a two-dimensional result (λ sweep, interpolation): ``marks[row][column]``."""
+    return [[_mark(bad, clipped) for bad, clipped in zip(row_bad, row_clipped)]
+            for row_bad, row_clipped in zip(result.nonfinite.tolist(), result.saturated.tolist())]

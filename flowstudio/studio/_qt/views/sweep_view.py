@@ -11,10 +11,16 @@ from typing import Any
 from PySide6.QtWidgets import QHBoxLayout, QVBoxLayout, QWidget
 
 from flowstudio.studio._qt.dialogs import ask_export_path
-from flowstudio.studio._qt.labels import role_label
 from flowstudio.studio._qt.icons import icon_button
-from flowstudio.studio._qt.panels import PanelSpec, ScreenshotSpec, register_panel, show_tab
+from flowstudio.studio._qt.labels import role_label
+from flowstudio.studio._qt.panels import (
+    PanelSpec,
+    ScreenshotSpec,
+    register_panel,
+    show_tab,
+)
 from flowstudio.studio._qt.views.image_grid import ImageGrid
+from flowstudio.studio._qt.views.notice import grid_marks
 
 EXPLAIN = ("Each row keeps one seed; λ grows from left (close to your examples) to right (more of the model's "
            "own variety). Click a column to use that λ.")
@@ -59,7 +65,7 @@ class SweepView(QWidget):
             return
         self.multiples = result.multiples
         self.grid.set_images(result.images, column_labels=[f"{r:.1f} m" for r in result.multiples],
-                             row_labels=[f"seed {s}" for s in result.seeds])
+                             row_labels=[f"seed {s}" for s in result.seeds], marks=grid_marks(result))
         self._mark_current_lambda()
 
     def _mark_current_lambda(self) -> None:
