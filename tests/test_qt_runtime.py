@@ -77,3 +77,10 @@ def test_every_named_package_is_a_debian_package_name():
     names = qt_runtime.debian_packages()
     assert "libxcb-cursor0" in names and "libegl1" in names
     assert all(name == name.lower() and " " not in name for name in names)
+
+
+def test_the_readme_names_every_package():
+    from pathlib import Path
+
+    readme = (Path(__file__).resolve().parents[1] / "README.md").read_text(encoding="utf-8")
+    assert all(name in readme for name in qt_runtime.debian_packages())
