@@ -31,8 +31,9 @@ LARGEST = 15
 
 
 def run_pyinstaller() -> Path:
+    quiet = {**os.environ, "PYTHONWARNINGS": "ignore::DeprecationWarning"}  # torch's, as the hooks import it
     subprocess.run([sys.executable, "-m", "PyInstaller", "--noconfirm", "--log-level", "WARN",
-                    "--distpath", str(DIST), "--workpath", str(WORK), str(SPEC)], check=True, cwd=ROOT)
+                    "--distpath", str(DIST), "--workpath", str(WORK), str(SPEC)], check=True, cwd=ROOT, env=quiet)
     folder = DIST / bundle_name(version())
     if not folder.is_dir():
         raise SystemExit(f"PyInstaller finished but {folder} is not there")
