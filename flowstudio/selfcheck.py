@@ -102,22 +102,19 @@ def _user_folders() -> Check:
 
 
 def _sampling() -> Check:
-    import torch
-
     from flowstudio.data.images import load_images
     from flowstudio.likelihood import LikelihoodSpec
     from flowstudio.loading import open_model
-    from flowstudio.transflow.encode import decode_latents, evidence_stats
+    from flowstudio.transflow.encode import decode_checked, evidence_stats
     from flowstudio.transflow.posterior import posterior
 
     model = open_model(default_model_path(), device="cpu").model
     c, h, w = model.image_shape
     evidence = load_images(example_folder(), c, (h, w)).images
     dist = posterior(evidence_stats(model, evidence), LikelihoodSpec(lam=0.5, relative=True))
-    images = decode_latents(model, dist.sample(range(4), 0.7))
-    finite = bool(torch.isfinite(images).all())
-    return Check("sampling", finite, f"4 images {c}x{h}x{w} drawn from {len(evidence)} examples"
-                                     f"{'' if finite else ', NOT all finite'}")
+    broken = int(decode_checked(model, dist.sample(range(4), 0.7)).broken.sum())
+    return Check("sampling", broken == 0, f"4 images {c}x{h}x{w} drawn from {len(evidence)} examples"
+                                          f"{f', {broken} of them could not be drawn' if broken else ''}")
 
 
 def _training(out: Path) -> Check:
@@ -139,7 +136,11 @@ def _training(out: Path) -> Check:
     return Check("training process", ok, detail)
 
 
-def run_checks(report: Callable[[Check], None] = lambda check: print(check.line(), flush=True)) -> bool:
+def print_check(check: Check) -> None:
+    print(check.line(), flush=True)
+
+
+def run_checks(report: Callable[[Check], None] = print_check) -> bool:
     """Run every headless check, reporting each as it ends; ``True`` when all passed."""
     ok = True
     with tempfile.TemporaryDirectory(prefix="flowstudio-selfcheck-") as out:

@@ -17,7 +17,7 @@ from collections.abc import Callable
 
 from PySide6.QtCore import QTimer
 
-from flowstudio.selfcheck import TINY_MODEL, Check, process_start_time, training_folder
+from flowstudio.selfcheck import TINY_MODEL, Check, print_check, process_start_time, training_folder
 from flowstudio.studio._qt.screenshots import wait_until
 from flowstudio.studio.paths import HOME_ENV
 from flowstudio.training.events import FINAL_KINDS
@@ -28,7 +28,7 @@ SELFCHECK_STEPS = 5000
 """Steps asked for in the panel: far more than run before Cancel, so the cancel is what ends the run."""
 
 
-def run_gui_checks(report: Callable[[Check], None] = lambda check: print(check.line(), flush=True)) -> bool:
+def run_gui_checks(report: Callable[[Check], None] = print_check) -> bool:
     """Open the studio, time it, train from the Train panel and cancel; report each check; True if all passed."""
     started = process_start_time()
     before = os.environ.get(HOME_ENV)
