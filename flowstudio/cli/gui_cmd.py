@@ -24,32 +24,10 @@ def add_parser(sub: argparse._SubParsersAction) -> None:
 
 def run(args: argparse.Namespace) -> int:
     from flowstudio.studio import qt_runtime
-
-    try:
-        qt_runtime.check()
-    except qt_runtime.QtRuntimeMissing as exc:
-        show_on_desktop(str(exc))  # started from a menu, nobody reads standard error
-        raise
     from flowstudio.studio._qt.app import run as run_app
 
-    return run_app(str(args.project) if args.project else None, str(args.model) if args.model else None)
-
-
-DESKTOP_DIALOGS = (("zenity", "--error", "--no-wrap", "--title=Flow Studio", "--text"),
-                   ("kdialog", "--title", "Flow Studio", "--error"),
-                   ("xmessage", "-center"))
-"""Small programs most Linux desktops have that show a message without Qt (GTK, KDE, plain X)."""
-
-
-def show_on_desktop(message: str) -> None:
-    """Show ``message`` in a desktop dialog when one of :data:`DESKTOP_DIALOGS` is there and a screen is."""
-    import os
-    import shutil
-    import subprocess
-
-    if not (os.environ.get("DISPLAY") or os.environ.get("WAYLAND_DISPLAY")):
-        return
-    for program, *options in DESKTOP_DIALOGS:
-        if shutil.which(program):
-            subprocess.run([program, *options, message], check=False, timeout=600)
-            return
+    try:
+        return run_app(str(args.project) if args.project else None, str(args.model) if args.model else None)
+    except qt_runtime.QtRuntimeMissing as exc:  # raised by create_app before Qt loads its platform plugin
+        qt_runtime.show_on_desktop(str(exc))  # started from a menu, nobody reads standard error
+        raise

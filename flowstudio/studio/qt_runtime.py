@@ -15,6 +15,8 @@ from __future__ import annotations
 
 import ctypes
 import os
+import shutil
+import subprocess
 import sys
 from collections.abc import Callable, Iterable
 from pathlib import Path
@@ -106,6 +108,22 @@ def check(env: dict[str, str] | os._Environ = os.environ) -> None:
     missing = missing_libraries(plugin)
     if missing:
         raise QtRuntimeMissing(explain(missing, plugin))
+
+
+DESKTOP_DIALOGS = (("zenity", "--error", "--no-wrap", "--title=Flow Studio", "--text"),
+                   ("kdialog", "--title", "Flow Studio", "--error"),
+                   ("xmessage", "-center"))
+"""Small programs most Linux desktops have that show a message without Qt (GTK, KDE, plain X)."""
+
+
+def show_on_desktop(message: str) -> None:
+    """Show ``message`` in a desktop dialog when one of :data:`DESKTOP_DIALOGS` is there and a screen is."""
+    if not (os.environ.get("DISPLAY") or os.environ.get("WAYLAND_DISPLAY")):
+        return
+    for program, *options in DESKTOP_DIALOGS:
+        if shutil.which(program):
+            subprocess.run([program, *options, message], check=False, timeout=600)
+            return
 
 
 def debian_packages() -> list[str]:
