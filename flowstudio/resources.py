@@ -28,6 +28,12 @@ def default_model_path() -> Path:
     return resources_dir() / DEFAULT_MODEL
 
 
+def bundled_models() -> list[Path]:
+    """The models shipped with Flow Studio (``resources/models/*.safetensors``)."""
+    folder = resources_dir() / "models"
+    return sorted(folder.glob("*.safetensors")) if folder.is_dir() else []
+
+
 def example_sets(model_name: str = "fashion") -> dict[str, Path]:
     """Example evidence sets for a bundled model: ``{set name: folder}``."""
     root = resources_dir() / "evidence" / model_name

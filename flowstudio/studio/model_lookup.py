@@ -13,13 +13,7 @@ from collections.abc import Iterable
 from pathlib import Path
 
 from flowstudio.files import file_sha256
-from flowstudio.resources import resources_dir
-
-
-def bundled_models() -> list[Path]:
-    """The models shipped with Flow Studio."""
-    folder = resources_dir() / "models"
-    return sorted(folder.glob("*.safetensors")) if folder.is_dir() else []
+from flowstudio.resources import bundled_models
 
 
 def find_model(sha256: str, candidates: Iterable[str | Path | None]) -> Path | None:

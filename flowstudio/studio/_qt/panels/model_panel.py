@@ -15,7 +15,7 @@ from PySide6.QtCore import Qt
 from PySide6.QtGui import QStandardItemModel
 from PySide6.QtWidgets import QComboBox, QFormLayout, QFrame, QPushButton, QVBoxLayout, QWidget
 
-from flowstudio.resources import resources_dir
+from flowstudio.resources import bundled_models
 from flowstudio.studio._qt.dialogs import MODEL_FILTER, ask_open_paths
 from flowstudio.studio._qt.labels import LiveLabel, role_label
 from flowstudio.studio._qt.icons import bind_icon
@@ -23,12 +23,6 @@ from flowstudio.studio._qt.panels import PanelSpec, ScreenshotSpec, register_pan
 from flowstudio.studio.model_card import card_rows
 
 DEVICES = (("auto", "Automatic"), ("cpu", "CPU"), ("cuda", "NVIDIA GPU (CUDA)"), ("mps", "Apple GPU (MPS)"))
-
-
-def bundled_models() -> list[Path]:
-    """The models shipped with Flow Studio (``resources/models/*.safetensors``)."""
-    folder = resources_dir() / "models"
-    return sorted(folder.glob("*.safetensors")) if folder.is_dir() else []
 
 
 class ModelPanel(QWidget):
