@@ -20,12 +20,11 @@ import time
 import zipfile
 from pathlib import Path
 
-from bundle import DIST, ROOT, bundle_name, tree_size, version
+from bundle import DESKTOP_ID, DIST, ROOT, bundle_name, tree_size, version
 
 SPEC = ROOT / "packaging" / "flowstudio.spec"
 LINUX = ROOT / "packaging" / "linux"
 WORK = ROOT / "build" / "pyinstaller"
-DESKTOP_ID = "io.github.flowstudio.FlowStudio"
 SIZE_GOALS = {"folder": 500e6, "archive": 200e6}
 LARGEST = 15
 
@@ -51,6 +50,11 @@ def add_linux_files(folder: Path) -> None:
     shutil.copy2(LINUX / "install.sh", folder / "install.sh")
 
 
+def is_elf(path: Path) -> bool:
+    with path.open("rb") as f:
+        return f.read(4) == b"\x7fELF"
+
+
 def strip_binaries(folder: Path) -> None:
     """Strip the symbols of the bundle's shared libraries (libtorch_cpu.so: 434 MB to 345 MB;
     libpython: 23 MB to 5 MB).
@@ -64,7 +68,7 @@ def strip_binaries(folder: Path) -> None:
         return
     libraries = [p for p in (folder / "_internal").rglob("*.so*")
                  if p.is_file() and not p.is_symlink() and not any(part.endswith(".libs") for part in p.parts)
-                 and p.read_bytes()[:4] == b"\x7fELF"]
+                 and is_elf(p)]
     for start in range(0, len(libraries), 200):
         subprocess.run([strip, "--strip-unneeded", *map(str, libraries[start:start + 200])], check=True)
 

@@ -14,6 +14,8 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parents[1]
 DIST = ROOT / "dist"
 OS_NAMES = {"linux": "linux", "win32": "windows", "darwin": "macos"}
+DESKTOP_ID = "io.github.flowstudio.FlowStudio"
+"""The freedesktop id: the .desktop and metainfo names (``flowstudio.studio._qt.app.DESKTOP_ID`` at run time)."""
 
 
 def platform_tag() -> str:

@@ -34,7 +34,7 @@ import tempfile
 import time
 from pathlib import Path
 
-from bundle import DIST, ROOT, bundle_name, executable, version
+from bundle import DESKTOP_ID, DIST, ROOT, bundle_name, executable, version
 
 PARAMS_KEY = "flowstudio"  # the PNG text chunk flowstudio.imaging writes (read here without importing it)
 STARTUP_GOAL = 1.5
@@ -126,8 +126,8 @@ def check_install(folder: Path, env, work: Path) -> None:
     """install.sh puts the menu entry (pointing at this folder), icons and metainfo in the user's data folder."""
     data = Path(env["HOME"]) / ".local" / "share"
     run(["sh", folder / "install.sh"], env, work)
-    entry = data / "applications" / "io.github.flowstudio.FlowStudio.desktop"
-    icon = data / "icons" / "hicolor" / "256x256" / "apps" / "io.github.flowstudio.FlowStudio.png"
+    entry = data / "applications" / f"{DESKTOP_ID}.desktop"
+    icon = data / "icons" / "hicolor" / "256x256" / "apps" / f"{DESKTOP_ID}.png"
     if not (entry.is_file() and icon.is_file() and (data / "metainfo").is_dir()):
         raise Failed("install.sh did not write the menu entry, icons and metainfo")
     if f"Exec={folder}/FlowStudio" not in entry.read_text():
