@@ -36,8 +36,12 @@ class Capabilities:
     exact_density: bool
     """log p(x) is exact, so bits/dim and the evidence badges apply."""
     invertible_latent: bool
-    """decode(encode(x)) = x with ``eps ~ N(0, I)``: Transflow (posteriors, sweeps, interpolation) applies."""
+    """``eps = encode(x)`` is meant to be ``N(0, I)`` and decode maps any ``eps`` to an image: Transflow
+    (posteriors, sweeps, interpolation) applies."""
     sampling: bool
+    exact_reconstruction: bool = True
+    """decode(encode(x)) = x exactly (a bijection); False where an autoencoder sits between the image and the
+    latent (GLF, VAE): there decode(encode(x)) is a reconstruction, and encode(decode(eps)) only near eps."""
     label_conditioning: bool = False
     """generates for a given label (``context``)."""
     classification: bool = False
@@ -89,6 +93,15 @@ class Family:
 
 _IMAGE_FLOW = Capabilities(exact_density=True, invertible_latent=True, sampling=True)
 
+_EPOCH = 234
+"""Steps of batch 256 in one pass over Fashion-MNIST's 60,000 training images."""
+_AUTOENCODER_PRESETS = {  # the GLF paper's nets and Adam 1e-3, batch 256, for 10 / 50 / 100 epochs
+    "small": Preset({}, 256, 1e-3, 10 * _EPOCH),
+    "medium": Preset({}, 256, 1e-3, 50 * _EPOCH),
+    "large": Preset({}, 256, 1e-3, 100 * _EPOCH)}
+_AUTOENCODER_TINY = {"latent": 4, "conv1": 4, "conv2": 8, "fc": 16, "flow_blocks": 2, "flow_hidden": 8,
+                     "flow_depth": 1}
+
 _ENTRIES = (
     Family(
         name="glow", label="Glow", summary="multi-scale flow with actnorm, 1x1 convolutions and affine couplings",
@@ -114,6 +127,20 @@ _ENTRIES = (
                  "medium": Preset({"couplings": 4, "hidden": 512, "depth": 3}, 64, 1e-3, 10_000),
                  "large": Preset({"couplings": 4, "hidden": 1000, "depth": 5}, 64, 5e-4, 50_000)},
         tiny={"couplings": 4, "hidden": 16, "depth": 2}),
+    Family(
+        name="glf", label="GLF", summary="autoencoder with a flow on its latent, trained in one stage",
+        reference="Xiao, Yan & Amit 2019, arXiv:1905.10485", model="flowstudio.models.glf:GLF",
+        capabilities=Capabilities(exact_density=False, invertible_latent=True, sampling=True,
+                                  exact_reconstruction=False),
+        data_kinds=("images",), presets=_AUTOENCODER_PRESETS, tiny=_AUTOENCODER_TINY),
+    Family(
+        name="vae", label="VAE (baseline)", summary="variational autoencoder, optionally with a flow prior "
+                                                    "(flow_prior=true): GLF's baselines",
+        reference="Kingma & Welling 2014, arXiv:1312.6114; as in Xiao, Yan & Amit 2019, arXiv:1905.10485",
+        model="flowstudio.models.vae:VAE",
+        capabilities=Capabilities(exact_density=False, invertible_latent=False, sampling=True,
+                                  exact_reconstruction=False),
+        data_kinds=("images",), presets=_AUTOENCODER_PRESETS, tiny=_AUTOENCODER_TINY),
 )
 
 FAMILIES: Mapping[str, Family] = MappingProxyType({f.name: f for f in _ENTRIES})

@@ -30,17 +30,30 @@ def model(request):
     return randomized(build_model(CASES[request.param]))
 
 
+def capabilities(model):
+    return FAMILIES[model.family].capabilities
+
+
 def test_decode_inverts_encode(model):
+    """Exactly for bijections; a family that says it only reconstructs gives images in the pixel range."""
     x = torch.rand(4, *model.image_shape) - 0.5
     with torch.no_grad():
         eps, logp = model.encode(x)
         assert eps.shape == (4, model.latent_dim) and logp.shape == (4,)
-        assert torch.allclose(model.decode(eps), x, atol=1e-5)
-        assert torch.allclose(model.encode(model.decode(eps))[0], eps, atol=1e-4)
+        back = model.decode(eps)
+        if capabilities(model).exact_reconstruction:
+            assert torch.allclose(back, x, atol=1e-5)
+            assert torch.allclose(model.encode(back)[0], eps, atol=1e-4)
+        else:
+            low = model.pixel_offset
+            assert back.shape == x.shape and bool(((back >= low) & (back <= low + 1)).all())
+            assert not torch.allclose(back, x, atol=1e-3)  # the capability is not understated
 
 
 def test_log_density_is_the_change_of_variables_with_the_autograd_jacobian(model):
     """log p(x) = log N(eps; 0, I) + log |det d eps / d x| for the standardized eps."""
+    if not capabilities(model).exact_density:
+        pytest.skip(f"{model.family} has no exact image density (its latent flow is tested by its own tests)")
     model = model.double()
     x = torch.rand(1, *model.image_shape, dtype=torch.float64) - 0.5
 
@@ -58,7 +71,7 @@ def test_save_and_load_give_bit_identical_outputs(model, tmp_path):
     loaded = load_checkpoint(path)
     images = torch.randint(0, 256, (3, *model.image_shape), dtype=torch.uint8)
     with torch.no_grad():
-        assert torch.equal(loaded.model.bits_per_dim(images), model.bits_per_dim(images))
+        assert torch.equal(loaded.model.heldout_score(images), model.heldout_score(images))
         assert torch.equal(loaded.model.sample(2, 0.7, seed=5), model.sample(2, 0.7, seed=5))
     assert loaded.card.latent == model.layout and loaded.card.family == model.family
     assert loaded.model.config == model.config
@@ -68,6 +81,8 @@ def test_seeds_reproduce_and_temperature_scales_the_latent(model):
     with torch.no_grad():
         a, b, c = (model.sample(2, temperature=0.7, seed=s) for s in (42, 42, 43))
         assert torch.equal(a, b) and not torch.equal(a, c)
+        if not capabilities(model).exact_reconstruction:
+            return
         hot = model.encode(model.sample(2, temperature=1.0, seed=1))[0]
         cold = model.encode(model.sample(2, temperature=0.5, seed=1))[0]
     assert torch.allclose(cold, 0.5 * hot, atol=1e-4)
