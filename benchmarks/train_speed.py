@@ -24,7 +24,6 @@ import torch
 from flowstudio.data import load_fashion_mnist
 from flowstudio.models import ImageFlow, build_model
 from flowstudio.models.glow import GlowConfig
-from flowstudio.training.objective import dequantize
 
 from glow_speed import normflows_glow
 
@@ -35,7 +34,7 @@ def run(name: str, log_prob, params, pixels: ImageFlow, train: torch.Tensor, tes
     torch.manual_seed(0)
 
     def noisy(images: torch.Tensor) -> torch.Tensor:
-        return dequantize(pixels, images, torch.rand(images.shape, generator=gen))
+        return pixels.dequantize(images, torch.rand(images.shape, generator=gen))
 
     with torch.no_grad():  # data-dependent ActNorm initialisation on the same first batch
         log_prob(noisy(train[:512]))

@@ -20,7 +20,7 @@ import torch
 from PIL import Image, PngImagePlugin
 
 from flowstudio import __version__
-from flowstudio.checkpoint import atomic_write_bytes
+from flowstudio.files import atomic_write_bytes
 
 PARAMS_KEY = "flowstudio"
 ANIMATION_MIN_SIDE = 256

@@ -25,7 +25,7 @@ def randomized(model, seed: int = 0, scale: float = 0.05):
     gen = torch.Generator().manual_seed(seed)
     model.train()
     with torch.no_grad():
-        model(torch.rand(8, *model.image_shape, generator=gen) - 0.5)
+        model.log_prob(torch.rand(8, *model.image_shape, generator=gen) - 0.5)
         for p in model.parameters():
             p.add_(scale * torch.randn(p.shape, generator=gen))
     return model.eval()

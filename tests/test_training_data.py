@@ -61,7 +61,7 @@ def test_bad_files_are_skipped_and_conversions_reported(messy_folder, tmp_path, 
 
 def test_grey_images_are_converted_for_a_colour_model(messy_folder):
     data = load_training_data(str(messy_folder), image_size=8, channels=3)
-    assert data.image_shape == [3, 8, 8] and len(data.train) + len(data.test) == 24
+    assert data.sample_shape == [3, 8, 8] and len(data.train) + len(data.test) == 24
     assert "converted 12 of 24 grey images to colour (RGB)" in data.warnings
 
 

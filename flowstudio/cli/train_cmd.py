@@ -224,7 +224,7 @@ def _new_job(args: argparse.Namespace) -> tuple[TrainJob, dict[str, Any]]:
     overrides = parse_arch(args.arch)
     if args.n_bits is not None:
         overrides["n_bits"] = args.n_bits
-    config = preset_config(family, preset_name, data.image_shape, {**overrides, "seed": seed})
+    config = preset_config(family, preset_name, data.sample_shape, {**overrides, "seed": seed})
     settings = _settings(args, preset, seed)
     if settings.batch_size > len(data.train):
         data.warnings.append(f"batch size lowered from {settings.batch_size} to {len(data.train)}, "
@@ -339,7 +339,7 @@ def _write_run_info(run_dir: RunDir, job: TrainJob, source: dict[str, Any], devi
         "device": str(device), "world_size": cluster.world_size, "preset": job.preset,
         "config": job.config.to_json(), "settings": job.settings.to_json(),
         "data": {"source": source, "description": data.description, "licence": data.licence,
-                 "image_shape": data.image_shape, "n_train": len(data.train), "n_test": len(data.test),
+                 "sample_shape": data.sample_shape, "n_train": len(data.train), "n_test": len(data.test),
                  "digest": data.digest()}})
 
 
@@ -409,7 +409,7 @@ def _print_estimates(args: argparse.Namespace, job: TrainJob) -> None:
     """Measured time per epoch of each preset of the family (and of the job, if options changed it)."""
     device = resolve_device(args.device)
     amp = amp_enabled(job.settings.amp, device)
-    family, shape, n = job.config.family, job.data.image_shape, len(job.data.train)
+    family, shape, n = job.config.family, job.data.sample_shape, len(job.data.train)
     entry = get_family(family)
     rows = [(name, preset_config(family, name, shape, {}), entry.preset(name).batch_size)
             for name in PRESET_NAMES]
@@ -423,7 +423,7 @@ def _print_estimates(args: argparse.Namespace, job: TrainJob) -> None:
     for name, config, batch in rows:
         step_s = measure_step_seconds(config, batch, device, amp)
         epoch_s = epoch_seconds(step_s, n, batch)
-        arch = {k: v for k, v in config.to_json().items() if k not in ("family", "image_shape", "seed")}
+        arch = {k: v for k, v in config.to_json().items() if k not in ("family", "seed", *config.data_fields(shape))}
         params = parameter_count(config)
         if args.json:
             print(to_json_line(make_event("estimate", preset=name, family=family, arch=arch,

@@ -24,14 +24,21 @@ eps).  Under the model ``eps ~ N(0, I)``, which is the prior Transflow uses.
 from __future__ import annotations
 
 import math
+from collections.abc import Callable
 from typing import ClassVar
 
+import numpy as np
 import torch
 from torch import nn
 
 from flowstudio.errors import UserInputError
+from flowstudio.imaging import make_grid
 from flowstudio.layout import LatentLayout
 from flowstudio.models.config import ImageFlowConfig
+
+
+PREVIEW_CHUNK = 8
+"""Images decoded at a time for a training preview (a cancel is noticed between chunks)."""
 
 
 class ImageFlow(nn.Module):
@@ -115,8 +122,45 @@ class ImageFlow(nn.Module):
         """Continuous log-density of model-space ``x``."""
         return self.encode(x)[1]
 
-    def forward(self, x: torch.Tensor) -> torch.Tensor:  # training uses NLL
-        return self.log_prob(x)
+    # -- the training contract (what the engine calls; every family provides these) ---------------------
+    score_unit: ClassVar[str] = "bits/dim"
+    """Unit of :meth:`forward`'s loss and :meth:`heldout_score` (lower is better in both)."""
+
+    def forward(self, batch: torch.Tensor, noise: torch.Tensor) -> torch.Tensor:
+        """Per-image training loss: the dequantized bits/dim of uint8 ``batch`` (see module doc).
+
+        ``noise`` is ``U[0, 1)`` of ``batch``'s shape, drawn by the engine from a
+        per-step seeded generator; it spreads each pixel over its bin
+        (:meth:`dequantize`).  The bits/dim are computed in float32 even under
+        bf16 autocast (which runs only the convolutions in bf16).
+        """
+        return self.log_prob_to_bits_per_dim(self.log_prob(self.dequantize(batch, noise)).float())
+
+    def heldout_score(self, batch: torch.Tensor) -> torch.Tensor:
+        """Deterministic per-image bits/dim of held-out uint8 images (bin-centre scoring)."""
+        return self.bits_per_dim(batch)
+
+    def example_batch(self, n: int, generator: torch.Generator) -> torch.Tensor:
+        """``n`` random uint8 images of this model's shape (to time a training step)."""
+        return torch.randint(0, 256, (n, *self.image_shape), generator=generator, dtype=torch.uint8)
+
+    def training_preview(self, count: int, seed: int, temperature: float,
+                         check: Callable[[], None] | None = None) -> np.ndarray:
+        """The picture a training run saves as its samples: a grid of ``count`` images, uint8 ``[H, W, C]``.
+
+        The noise is fixed by ``seed`` (the same images all run long, so the
+        grids show the model learning); ``check`` is called between chunks of
+        :data:`PREVIEW_CHUNK` images (it may raise to abandon the grid on cancel).
+        """
+        eps = torch.randn(count, self.latent_dim, generator=torch.Generator().manual_seed(seed)) * temperature
+        parts = []
+        with torch.no_grad():
+            for chunk in eps.split(PREVIEW_CHUNK):
+                if check is not None:
+                    check()
+                parts.append(self.postprocess(self.decode(chunk.to(self.device)).float()).cpu())
+        _, h, w = self.image_shape
+        return np.asarray(make_grid(torch.cat(parts), scale=max(1, 64 // max(h, w))))
 
     def sample(self, n: int, temperature: float = 1.0, seed: int | None = None) -> torch.Tensor:
         """Draw ``n`` model-space images with ``eps ~ N(0, temperature^2 I)``.
@@ -146,6 +190,12 @@ class ImageFlow(nn.Module):
         if self.n_bits < 8:
             k = torch.floor(k / 2 ** (8 - self.n_bits))
         return (k + 0.5) / self.n_bins + self.pixel_offset
+
+    def dequantize(self, images: torch.Tensor, noise: torch.Tensor) -> torch.Tensor:
+        """uint8 ``images`` -> model space, each pixel spread uniformly over its bin by ``noise`` in [0, 1)
+        (Theis et al. 2016, arXiv:1511.01844; Dinh et al. 2017 sec. 4.1)."""
+        x = self.preprocess(images)  # bin centres
+        return x + (noise.to(x.device) - 0.5) / self.n_bins
 
     def postprocess(self, x: torch.Tensor) -> torch.Tensor:
         """Model-space images -> uint8 ``[B, C, H, W]`` (nearest bin, rescaled to 0..255).

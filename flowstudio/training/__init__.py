@@ -12,7 +12,7 @@ import importlib
 from typing import Any
 
 _EXPORTS = {"Control": "control", "DataError": "datasets", "TrainData": "datasets", "load_training_data": "datasets",
-            "TrainJob": "engine", "train": "engine", "evaluate_bits_per_dim": "objective", "RunDir": "run_dir",
+            "TrainJob": "engine", "train": "engine", "evaluate_score": "objective", "RunDir": "run_dir",
             "TrainingRunner": "runner", "TrainRequest": "runner", "TrainSettings": "settings"}
 """Imported on first use, so that the runner (and the GUI that uses it) never pulls in PyTorch."""
 

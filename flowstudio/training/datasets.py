@@ -58,7 +58,8 @@ class TrainData:
     """What the samples are, as the registry's ``data_kinds`` name it."""
 
     @property
-    def image_shape(self) -> list[int]:
+    def sample_shape(self) -> list[int]:
+        """The shape of one example: ``[C, H, W]`` for images, ``[D]`` for points."""
         return [int(v) for v in self.train.shape[1:]]
 
     def digest(self) -> str:

@@ -5,16 +5,19 @@ What one run does:
 
 * **data**: each epoch visits the training images in an order drawn from
   ``(seed, epoch)``; a batch that would run past the end starts the next epoch;
-* **dequantization**: uniform noise over each pixel's bin, drawn from
-  ``(seed, step)`` (see :mod:`flowstudio.training.objective`);
+* **the loss**: the family's own (the model's ``forward(batch, noise)``, see
+  :mod:`flowstudio.training.objective`), given uniform noise drawn from
+  ``(seed, step)`` (image flows dequantize with it) and a global RNG seeded
+  from ``(seed, step)`` for any randomness of the family's own;
 * **ActNorm**: data-dependent initialisation on one large batch before the
   first step (skipped when resuming: the flag is saved in the weights);
 * **learning rate**: linear warm-up, then constant or cosine decay, times the
   NaN guard's cuts; clipped global gradient norm; Adam;
 * **NaN guard**: a step whose loss, gradients or weights are not finite is
   rolled back and the learning rate halved (:mod:`flowstudio.training.guard`);
-* **monitoring**: held-out bits/dim every ``eval_every`` steps, a sample grid
-  of fixed noise every ``sample_every`` steps, a resumable checkpoint every
+* **monitoring**: the held-out score (bits/dim for image flows) every
+  ``eval_every`` steps, the family's preview of fixed noise (an image grid, or
+  a scatter plot of points) every ``sample_every`` steps, a resumable checkpoint every
   ``checkpoint_every`` steps (and on cancel, and at the end);
 * **control**: pause and cancel between steps, and cancel inside held-out
   evaluations and sample grids (:mod:`flowstudio.training.control`);
@@ -39,27 +42,25 @@ from typing import Any
 
 import numpy as np
 import torch
+from PIL import Image
 
 from flowstudio.checkpoint import default_card, save_checkpoint
 from flowstudio.errors import UserInputError, WriteError, reason_in_words
-from flowstudio.imaging import make_grid, save_png
+from flowstudio.imaging import save_png
 from flowstudio.models import ImageFlowConfig, build_model
 from flowstudio.training.control import Cancelled, Control
 from flowstudio.training.datasets import TrainData
 from flowstudio.training.distributed import Cluster
 from flowstudio.training.events import make_event
 from flowstudio.training.guard import LR_CUT, DivergenceGuard, Diverged, not_finite
-from flowstudio.training.objective import evaluate_bits_per_dim, training_bits_per_dim
+from flowstudio.training.objective import evaluate_score, training_loss
 from flowstudio.training.presets import epoch_seconds, measure_step_seconds
 from flowstudio.training.run_dir import RunDir
 from flowstudio.training.settings import TrainSettings
 from flowstudio.training.state import Progress, load_state, save_state
 
-SAMPLE_CHUNK = 8
-"""Sample-grid images decoded at a time (a cancel is noticed between chunks)."""
-
 # Independent random streams derived from the seed.
-_ORDER, _NOISE, _INIT = 1, 2, 3
+_ORDER, _NOISE, _INIT, _MODEL_RNG = 1, 2, 3, 4
 
 
 @dataclass
@@ -208,14 +209,15 @@ class _Session:
         self.guard.snapshot(self.progress.step)
 
     def _init_actnorm(self) -> None:
-        """Data-dependent ActNorm initialisation on one large batch (the same batch on every rank)."""
+        """Data-dependent initialisation (ActNorm) by one pass over a large batch (the same batch on every rank)."""
         train = self.job.data.train
         idx = torch.randperm(len(train), generator=seeded_generator(self.s.seed, _INIT, 0))
-        images = train[idx[:self.s.init_batch_size]]
-        noise = torch.rand(images.shape, generator=seeded_generator(self.s.seed, _INIT, 1))
+        batch = train[idx[:self.s.init_batch_size]]
+        noise = torch.rand(batch.shape, generator=seeded_generator(self.s.seed, _INIT, 1))
         self.model.train()
-        with torch.no_grad():
-            training_bits_per_dim(self.model, self.model, images.to(self.device), noise, amp=False)
+        with torch.no_grad(), torch.random.fork_rng(devices=[]):
+            torch.manual_seed(self.s.seed)
+            training_loss(self.model, batch.to(self.device), noise.to(self.device), amp=False)
 
     def _start_fields(self, resumed_from: int | None) -> dict[str, Any]:
         data, s = self.job.data, self.s
@@ -226,6 +228,7 @@ class _Session:
             estimate = round(epoch_seconds(step_s, len(data.train), s.batch_size), 3)
             step_s = round(step_s, 4)
         return {"settings": s.to_json(), "config": self.model.config.to_json(), "preset": self.job.preset,
+                "score_unit": self.model.score_unit,
                 "data": data.description, "n_train": len(data.train), "n_test": len(data.test),
                 "device": str(self.device), "amp": self.amp, "world_size": self.cluster.world_size,
                 "parameters": sum(p.numel() for p in self.params), "estimated_epoch_s": estimate,
@@ -262,7 +265,7 @@ class _Session:
             if step % s.log_every == 0 or step == s.steps:
                 rate = (p.images_seen - last_log[1]) / max(now - last_log[0], 1e-9)
                 last_log = (now, p.images_seen)
-                yield self._event("step", step=step, epoch=round(p.epoch + p.cursor / n, 4), loss_bpd=loss.item(),
+                yield self._event("step", step=step, unit=self.model.score_unit, epoch=round(p.epoch + p.cursor / n, 4), loss_bpd=loss.item(),
                                   lr=self.optimizer.param_groups[0]["lr"], grad_norm=grad_norm,
                                   images_per_s=rate, elapsed_s=round(p.elapsed_s, 3),
                                   eta_s=round((now - t0) / session_steps * (s.steps - step), 3))
@@ -275,14 +278,19 @@ class _Session:
     def _step(self, step: int, idx: torch.Tensor) -> tuple[bool, torch.Tensor, float]:
         """One optimiser update on the global batch ``idx``; returns ``(bad, mean loss, gradient norm)``."""
         s, cluster = self.s, self.cluster
-        images = self.job.data.train[idx]
-        noise = torch.rand(images.shape, generator=seeded_generator(s.seed, _NOISE, step))
-        images, noise = cluster.shard(images).to(self.device), cluster.shard(noise)
+        batch = self.job.data.train[idx]
+        noise = torch.rand(batch.shape, generator=seeded_generator(s.seed, _NOISE, step))
+        batch, noise = cluster.shard(batch).to(self.device), cluster.shard(noise).to(self.device)
         for group in self.optimizer.param_groups:
             group["lr"] = learning_rate(s, step) * self.progress.lr_scale
         self.model.train()
-        per_image = training_bits_per_dim(self.forward, self.model, images, noise, self.amp)
-        loss = per_image.sum() * (cluster.world_size / s.batch_size)  # DDP averages: the global batch mean
+        # A family's own randomness (a VAE's reparameterisation) uses the global RNG, seeded per step and rank so
+        # that a resumed run draws what the uninterrupted one did (and restored after, so callers' streams stay).
+        with torch.random.fork_rng(devices=[]):
+            torch.manual_seed(seeded_generator(s.seed, _MODEL_RNG, step * cluster.world_size + cluster.rank)
+                              .initial_seed())
+            per_example = training_loss(self.forward, batch, noise, self.amp)
+        loss = per_example.sum() * (cluster.world_size / s.batch_size)  # DDP averages: the global batch mean
         if step in s.debug_nan_steps:
             loss = loss * float("nan")
         self.optimizer.zero_grad(set_to_none=True)
@@ -290,7 +298,7 @@ class _Session:
         grad_norm = torch.nn.utils.clip_grad_norm_(self.params, s.grad_clip)
         self.optimizer.step()
         # One transfer to the CPU per step: loss sum, bad-step flag, gradient norm; then summed over ranks.
-        stats = torch.stack([per_image.detach().sum().float(), not_finite(loss, grad_norm, self.params),
+        stats = torch.stack([per_example.detach().sum().float(), not_finite(loss, grad_norm, self.params),
                              grad_norm.detach().float()]).cpu()
         totals = cluster.sum(stats[:2])
         return bool(totals[1] > 0), totals[0] / s.batch_size, stats[2].item()
@@ -338,26 +346,19 @@ class _Session:
     def _evaluate(self, step: int) -> dict[str, Any]:
         # Under torchrun the other ranks wait in the next step: a cancel is only honoured between steps.
         check = None if self.cluster.distributed else self.control.check
-        mean, std = evaluate_bits_per_dim(self.model, self.job.data.test, check=check)
+        mean, std = evaluate_score(self.model, self.job.data.test, check=check)
         self.progress.last_eval = {"step": step, "test_bpd": mean, "test_bpd_std": std}
-        return self._event("eval", step=step, test_bpd=mean, test_bpd_std=std)
+        return self._event("eval", step=step, unit=self.model.score_unit, test_bpd=mean, test_bpd_std=std)
 
     def _write_samples(self, path: Path, step: int) -> None:
-        """A grid of ``sample_count`` images from fixed noise (same seed all run long) at the set temperature."""
+        """The model's preview of ``sample_count`` samples from fixed noise (same seed all run long) at the set
+        temperature: an image grid for image families, a scatter plot for points."""
         s, model = self.s, self.model
-        eps = torch.randn(s.sample_count, model.latent_dim, generator=torch.Generator().manual_seed(s.seed))
-        eps = eps * s.sample_temperature
         model.eval()
-        parts = []
-        with torch.no_grad():
-            for chunk in eps.split(SAMPLE_CHUNK):
-                if not self.cluster.distributed:
-                    self.control.check()
-                x = torch.nan_to_num(model.decode(chunk.to(self.device)).float())
-                parts.append(model.postprocess(x).cpu())
-        _, h, w = model.image_shape
-        grid = make_grid(torch.cat(parts), scale=max(1, 64 // max(h, w)))
-        save_png(grid, path, {"kind": "training_samples", "model": self.job.name, "step": step, "seed": s.seed,
+        check = None if self.cluster.distributed else self.control.check
+        picture = model.training_preview(s.sample_count, s.seed, s.sample_temperature, check)
+        save_png(Image.fromarray(np.ascontiguousarray(picture.squeeze(-1) if picture.shape[-1] == 1 else picture)),
+                 path, {"kind": "training_samples", "model": self.job.name, "step": step, "seed": s.seed,
                               "temperature": s.sample_temperature})
 
     def _checkpoint(self) -> dict[str, Any]:
@@ -380,7 +381,7 @@ class _Session:
                 yield self._checkpoint()
             path = self.run_dir.model
             self._write("final model", save_checkpoint, self.model, path, self._card())
-        yield self._event("done", step=p.step, model=str(path) if path else None, test_bpd=p.last_eval["test_bpd"],
+        yield self._event("done", step=p.step, unit=self.model.score_unit, model=str(path) if path else None, test_bpd=p.last_eval["test_bpd"],
                           test_bpd_std=p.last_eval["test_bpd_std"], wall_time_s=round(p.elapsed_s, 1))
 
     def _cancel(self) -> Iterator[dict[str, Any]]:

@@ -9,12 +9,12 @@ by :class:`flowstudio.training.runner.TrainingRunner`.
 ==========  ==============================================================
 kind        fields
 ==========  ==============================================================
-start       settings, config, preset, data, n_train, n_test, device, amp,
+start       settings, config, preset, score_unit, data, n_train, n_test, device, amp,
             world_size, parameters, estimated_epoch_s, estimated_step_s, resumed_from_step,
             run_dir
-step        step, epoch (fractional passes over the data), loss_bpd, lr,
+step        step, unit, epoch (fractional passes over the data), loss_bpd, lr,
             grad_norm, images_per_s, elapsed_s, eta_s
-eval        step, test_bpd, test_bpd_std
+eval        step, unit, test_bpd, test_bpd_std
 samples     step, path
 checkpoint  step, path
 warning     message
@@ -23,11 +23,16 @@ error       message (training stopped; the last checkpoint is kept); when
 paused      step
 resumed     step
 cancelled   step, checkpoint (path, or null before the first step)
-done        step, model (path), test_bpd, test_bpd_std, wall_time_s
+done        step, unit, model (path), test_bpd, test_bpd_std, wall_time_s
 estimate    preset, family, arch, parameters, batch_size, step_s, epoch_s,
             device (only ``--estimate``)
 exited      returncode (only from the runner, after the process ended)
 ==========  ==============================================================
+
+``loss_bpd`` and ``test_bpd`` are in the model's ``score_unit`` (``unit``; also
+``score_unit`` of the ``start`` event): bits/dim for image flows, whose names
+they carry, and the family's own unit otherwise (nats for points, say).  Logs
+written before ``unit`` existed are bits/dim.
 
 Non-finite floats (a NaN loss) become ``null`` so every line is strict JSON.
 """
@@ -79,10 +84,10 @@ def describe(event: dict[str, Any]) -> str | None:
                 f"{event['n_test']:,} held-out images, device {event['device']}{resumed}{per_epoch}\n"
                 f"run folder: {event['run_dir']}")
     if kind == "step":
-        return (f"step {event['step']:,}  loss {_num(event['loss_bpd'])} bits/dim  lr {event['lr']:.2e}  "
+        return (f"step {event['step']:,}  loss {_num(event['loss_bpd'])} {_unit(event)}  lr {event['lr']:.2e}  "
                 f"{event['images_per_s']:.0f} img/s  eta {_duration(event['eta_s'])}")
     if kind == "eval":
-        return f"step {event['step']:,}: held-out {_num(event['test_bpd'])} bits/dim (std {_num(event['test_bpd_std'])})"
+        return f"step {event['step']:,}: held-out {_num(event['test_bpd'])} {_unit(event)} (std {_num(event['test_bpd_std'])})"
     if kind == "samples":
         return f"samples: {event['path']}"
     if kind == "warning":
@@ -95,9 +100,13 @@ def describe(event: dict[str, Any]) -> str | None:
         where = f"; checkpoint {event['checkpoint']}" if event.get("checkpoint") else ""
         return f"cancelled at step {event['step']:,}{where}"
     if kind == "done":
-        return (f"done: {event['model']}: held-out {_num(event['test_bpd'])} bits/dim after "
+        return (f"done: {event['model']}: held-out {_num(event['test_bpd'])} {_unit(event)} after "
                 f"{event['step']:,} steps in {_duration(event['wall_time_s'])}")
     return None
+
+
+def _unit(event: dict[str, Any]) -> str:
+    return str(event.get("unit", "bits/dim"))
 
 
 def _num(value: float | None) -> str:

@@ -7,8 +7,8 @@ depth (Glow's ``levels``, RealNVP's ``scales``) is capped to what the image
 size allows, so every preset fits every data set.
 
 Time estimates are measured, not guessed: a few real optimisation steps of
-the architecture run on the chosen device (on random pixels, in a throwaway
-model), and the time per step is multiplied by the steps in one epoch.  On
+the architecture run on the chosen device (on random data (``example_batch``), in a
+throwaway model), and the time per step is multiplied by the steps in one epoch.  On
 slow steps the measurement uses a smaller batch and scales linearly, so an
 estimate of a large model on a CPU takes seconds, not minutes.
 """
@@ -24,24 +24,26 @@ import torch
 
 from flowstudio.models import ImageFlowConfig, build_model
 from flowstudio.registry import get_family
-from flowstudio.training.objective import training_bits_per_dim
+from flowstudio.training.objective import training_loss
 
 FAST_STEP_S = 5.0
 """A measured step (scaled to the full batch) under this is re-measured at the full batch, as the run will
 run it: scaling a small batch linearly misses how the cost grows with the batch (caches, memory)."""
 
 
-def preset_config(family: str, name: str, image_shape: list[int], overrides: dict[str, Any]) -> ImageFlowConfig:
-    """The typed config of a preset for images of ``image_shape``, with ``overrides`` applied last.
+def preset_config(family: str, name: str, data_shape: list[int], overrides: dict[str, Any]) -> ImageFlowConfig:
+    """The typed config of a preset for samples of ``data_shape`` (``[C, H, W]`` images, ``[D]`` points),
+    with ``overrides`` applied last.
 
-    The family's config fits the preset to the image size (multi-scale depth
-    is capped to what the sides allow); overrides are validated like any
-    config (:class:`~flowstudio.errors.ConfigError` names a bad setting).
+    The family's config turns the data shape into its own fields
+    (``data_fields``) and fits the preset to it (multi-scale depth is capped
+    to what the sides allow); overrides are validated like any config
+    (:class:`~flowstudio.errors.ConfigError` names a bad setting).
     """
     entry = get_family(family)
     config_type = entry.config_class()
-    arch = config_type.fit_arch(dict(entry.preset(name).arch), tuple(image_shape))
-    return config_type.from_json({"family": family, "image_shape": list(image_shape), **arch, **overrides})
+    arch = config_type.fit_arch(dict(entry.preset(name).arch), tuple(data_shape))
+    return config_type.from_json({"family": family, **config_type.data_fields(data_shape), **arch, **overrides})
 
 
 def parameter_count(config: ImageFlowConfig) -> int:
@@ -58,14 +60,13 @@ def measure_step_seconds(config: ImageFlowConfig, batch_size: int, device: torch
     model = build_model(config).to(device).train()
     opt = torch.optim.Adam(model.parameters(), lr=1e-4)
     gen = torch.Generator().manual_seed(0)
-    shape = model.image_shape
 
     def step(n: int) -> float:
-        images = torch.randint(0, 256, (n, *shape), generator=gen, dtype=torch.uint8).to(device)
-        noise = torch.rand(images.shape, generator=gen)
+        batch = model.example_batch(n, gen).to(device)
+        noise = torch.rand(batch.shape, generator=gen)
         _sync(device)
         t0 = time.perf_counter()
-        loss = training_bits_per_dim(model, model, images, noise, amp).mean()
+        loss = training_loss(model, batch, noise.to(device), amp).mean()
         opt.zero_grad(set_to_none=True)
         loss.backward()
         opt.step()

@@ -1,4 +1,5 @@
-"""A small live plot of a training's bits/dim: the training loss per step and the held-out value per evaluation.
+"""A small live plot of a training's loss (bits/dim for image flows, else the family's unit): per step, and
+on held-out data per evaluation.
 
 Painted with QPainter (no plotting library): two polylines over a shared
 step axis, the y range fitted to the data (with a little headroom), the
@@ -25,9 +26,17 @@ class LossPlot(QWidget):
         self.train: list[tuple[int, float]] = []
         self.held_out: list[tuple[int, float]] = []
         self.total_steps = 0  # of the whole run (the x axis is fitted to the steps so far)
+        self.unit = "bits/dim"
 
     def clear(self, total_steps: int = 0) -> None:
         self.train, self.held_out, self.total_steps = [], [], total_steps
+        self.update()
+
+    def set_unit(self, unit: str) -> None:
+        """The loss's unit (a run's ``score_unit``), shown in the legend and the tooltip."""
+        self.unit = unit
+        what = "Bits per dimension" if unit == "bits/dim" else f"Loss in {unit}"
+        self.setToolTip(f"{what} (lower is better): training loss, and on held-out data")
         self.update()
 
     def add_step(self, step: int, bpd: float | None) -> None:
@@ -87,5 +96,5 @@ class LossPlot(QWidget):
             painter.drawText(QRectF(legend_x, 4, 170, 18), Qt.AlignmentFlag.AlignLeft, label)
             legend_x += 170
         painter.setPen(dim)
-        painter.drawText(QRectF(legend_x, 4, 120, 18), Qt.AlignmentFlag.AlignLeft, "bits/dim")
+        painter.drawText(QRectF(legend_x, 4, 120, 18), Qt.AlignmentFlag.AlignLeft, self.unit)
         painter.end()

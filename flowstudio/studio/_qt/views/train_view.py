@@ -313,6 +313,7 @@ class TrainView(QWidget):
         if kind == "start":
             self.total_steps = int(e.get("settings", {}).get("steps", self.total_steps) or self.total_steps)
             self.plot.total_steps = self.total_steps
+            self.plot.set_unit(e.get("score_unit", "bits/dim"))
             self.bar.setRange(0, max(self.total_steps, 1))
             self.status.setText(f"Training “{name}”")
             eta = self.training.eta
