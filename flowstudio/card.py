@@ -5,11 +5,19 @@ Version 2 describes what the families beyond bijective image flows need::
     {"card_version": 2, "name", "family",
      "architecture": {...},                       the config's settings
      "data": {"kind": "images", "shape": [C, H, W], "n_bits", "description"},
+             or {"kind": "points", "shape": [D], "n_bits": null, "description"},
      "latent": [{"name": "level0", "shape": [...]}, ...],   the LatentLayout
      "conditioning": {"labels": null | ["T-shirt", ...]},
      "likelihood": {"kind": "exact" | "none", "test_bits_per_dim", "test_bits_per_dim_std"},
+                or {"kind": "exact", "unit": "nats", "test_score", "test_score_std"},
      "steps", "licence",
      "provenance": {"recipe", "preset", "seed", "device", "wall_time_s", "peer", ...}}
+
+A points model (a flow on vectors) scores its held-out data in nats per
+example, not bits/dim, so its card names the unit and stores the score as
+``test_score``; in Python both are :attr:`ModelCard.test_bits_per_dim` and
+``_std``, read with :attr:`ModelCard.score_unit`.  A card without ``unit`` is
+in bits/dim (image models' cards do not name it, as before).
 
 Version 1 cards (the bundled models, earlier users' runs and imports) were
 flat: ``family, architecture, image_shape, n_bits, training_data,
@@ -31,11 +39,19 @@ from flowstudio.registry import FAMILIES
 
 CARD_VERSION = 2
 LIKELIHOOD_KINDS = ("exact", "none")
-DATA_KINDS = ("images",)
+DATA_KINDS = ("images", "points")
 BPD_LIMIT = 64.0
 """Bits/dim beyond this (either sign) cannot come from a real evaluation of an image model."""
+SCORE_LIMITS = {"bits/dim": BPD_LIMIT, "nats": 1e7}
+"""The held-out score units a card may state, and the largest magnitude each can really have (the nats of an
+example of up to 256 dimensions)."""
+SCORE_KEYS = {"bits/dim": "test_bits_per_dim"}
+"""The JSON name of the held-out score in each unit (``test_score`` in any other)."""
 V1_FIELDS = ("family", "architecture", "image_shape", "n_bits", "training_data", "test_bits_per_dim",
              "test_bits_per_dim_std", "steps", "licence", "name")
+FLAT_EXTRAS = ("data_kind", "unit")
+"""Flat names beyond version 1's that :func:`flowstudio.checkpoint.default_card` gives a points model's card:
+the data kind and the held-out score's unit (``image_shape`` then holds ``[D]``)."""
 
 
 class CardError(FlowStudioError):
@@ -47,8 +63,10 @@ class ModelCard:
     """A model's card: identity, data, latent, conditioning, likelihood and where it came from."""
 
     family: str
-    image_shape: tuple[int, int, int]
-    n_bits: int
+    image_shape: tuple[int, ...]
+    """The shape of one example: ``[C, H, W]`` for images, ``[D]`` for points."""
+    n_bits: int | None
+    """Bits per pixel of an image model (``None`` for points)."""
     latent: LatentLayout
     name: str | None = None
     architecture: dict[str, Any] = field(default_factory=dict)
@@ -57,7 +75,9 @@ class ModelCard:
     labels: tuple[str, ...] | None = None
     likelihood: str = "exact"
     test_bits_per_dim: float | None = None
+    """The held-out score, in :attr:`score_unit` (bits/dim for image models)."""
     test_bits_per_dim_std: float | None = None
+    score_unit: str = "bits/dim"
     steps: int = 0
     licence: str | None = None
     provenance: dict[str, Any] = field(default_factory=dict)
@@ -69,9 +89,11 @@ class ModelCard:
     def rows(self) -> list[tuple[str, str]]:
         """``(label, text)`` rows a person reads: ``flowstudio info`` and the studio's Model panel show these."""
         family = FAMILIES.get(self.family)
-        c, h, w = self.image_shape
         if not self.has_exact_likelihood:
             score = "none (this kind of model has no exact image likelihood)"
+            held_out = self.provenance.get("test_score")
+            if is_number(held_out):
+                score += f"; held-out {self.provenance.get('score_unit', 'score')} {held_out:.3f}"
         elif self.test_bits_per_dim is None:
             score = "unknown"
         else:
@@ -79,17 +101,24 @@ class ModelCard:
             score = f"{self.test_bits_per_dim:.3f}" + (f" ± {std:.3f}" if std else "")
         latent = " · ".join(f"{p.name} {'×'.join(map(str, p.shape))}" for p in self.latent.parts)
         rows = [("Family", family.label if family else self.family),
-                ("Images", f"{w} × {h}, {'greyscale' if c == 1 else 'colour'}, {self.n_bits}-bit"),
+                self._data_row(),
                 ("Latent", latent),
-                ("Test bits/dim", score),
+                ("Test bits/dim" if self.score_unit == "bits/dim" else f"Test NLL ({self.score_unit})", score),
                 ("Trained on", self.training_data or "unknown"),
                 ("Licence", self.licence or "unknown")]
         if self.labels:
             rows.insert(2, ("Labels", ", ".join(self.labels)))
         return rows
 
+    def _data_row(self) -> tuple[str, str]:
+        if self.data_kind == "points":
+            return "Points", f"{self.image_shape[0]}-dimensional"
+        c, h, w = self.image_shape
+        return "Images", f"{w} × {h}, {'greyscale' if c == 1 else 'colour'}, {self.n_bits}-bit"
+
     # -- JSON ------------------------------------------------------------------------------------------
     def to_json(self) -> dict[str, Any]:
+        key = SCORE_KEYS.get(self.score_unit, "test_score")
         return {
             "card_version": CARD_VERSION,
             "name": self.name,
@@ -99,8 +128,9 @@ class ModelCard:
                      "description": self.training_data},
             "latent": self.latent.to_json(),
             "conditioning": {"labels": None if self.labels is None else list(self.labels)},
-            "likelihood": {"kind": self.likelihood, "test_bits_per_dim": self.test_bits_per_dim,
-                           "test_bits_per_dim_std": self.test_bits_per_dim_std},
+            "likelihood": {"kind": self.likelihood, key: self.test_bits_per_dim,
+                           f"{key}_std": self.test_bits_per_dim_std,
+                           **({} if self.score_unit == "bits/dim" else {"unit": self.score_unit})},
             "steps": self.steps,
             "licence": self.licence,
             "provenance": dict(self.provenance),
@@ -134,30 +164,37 @@ class ModelCard:
             entry = FAMILIES.get(family)
             if entry is not None and not entry.capabilities.label_conditioning:
                 raise CardError(f"card conditioning names labels, but {entry.label} models take none")
+        kind = _choice(data_part.get("kind", "images"), DATA_KINDS, "data kind")
+        unit = _choice(lik.get("unit", "bits/dim"), tuple(SCORE_LIMITS), "likelihood unit")
+        key, limit = SCORE_KEYS.get(unit, "test_score"), SCORE_LIMITS[unit]
         return cls(
             family=family, name=_text(data, "name"),
-            image_shape=_shape(data_part.get("shape")), n_bits=_whole(data_part, "n_bits", 1, 16),
+            image_shape=_shape(data_part.get("shape"), kind),
+            n_bits=_whole(data_part, "n_bits", 1, 16) if kind == "images" else None,
             latent=stored, architecture=_obj(data, "architecture"),
-            data_kind=_choice(data_part.get("kind", "images"), DATA_KINDS, "data kind"),
+            data_kind=kind,
             training_data=_text(data_part, "description"),
             labels=None if labels is None else tuple(labels),
             likelihood=_choice(lik.get("kind", "exact"), LIKELIHOOD_KINDS, "likelihood kind"),
-            test_bits_per_dim=_number(lik, "test_bits_per_dim", -BPD_LIMIT, BPD_LIMIT),
-            test_bits_per_dim_std=_number(lik, "test_bits_per_dim_std", 0.0, BPD_LIMIT),
+            test_bits_per_dim=_number(lik, key, -limit, limit),
+            test_bits_per_dim_std=_number(lik, f"{key}_std", 0.0, limit), score_unit=unit,
             steps=_whole(data, "steps", 0, 2**63 - 1, default=0), licence=_text(data, "licence"),
             provenance=_obj(data, "provenance"))
 
     @classmethod
     def _from_v1(cls, data: dict[str, Any], layout: LatentLayout) -> ModelCard:
+        """The flat form (:data:`V1_FIELDS`, and :data:`FLAT_EXTRAS` for points models) as a card."""
+        unit = data.get("unit", "bits/dim")
+        key = SCORE_KEYS.get(unit, "test_score")
         v2 = {"card_version": CARD_VERSION, "name": data.get("name"), "family": data.get("family"),
               "architecture": data.get("architecture") or {},
-              "data": {"kind": "images", "shape": data.get("image_shape"), "n_bits": data.get("n_bits", 8),
-                       "description": data.get("training_data")},
+              "data": {"kind": data.get("data_kind", "images"), "shape": data.get("image_shape"),
+                       "n_bits": data.get("n_bits", 8), "description": data.get("training_data")},
               "latent": layout.to_json(), "conditioning": {"labels": None},
-              "likelihood": {"kind": "exact", "test_bits_per_dim": data.get("test_bits_per_dim"),
-                             "test_bits_per_dim_std": data.get("test_bits_per_dim_std")},
+              "likelihood": {"kind": "exact", "unit": unit, key: data.get("test_bits_per_dim"),
+                             f"{key}_std": data.get("test_bits_per_dim_std")},
               "steps": data.get("steps", 0), "licence": data.get("licence"),
-              "provenance": {k: v for k, v in data.items() if k not in V1_FIELDS}}
+              "provenance": {k: v for k, v in data.items() if k not in (*V1_FIELDS, *FLAT_EXTRAS)}}
         return cls.from_json(v2)
 
 
@@ -193,10 +230,11 @@ def _whole(data: dict[str, Any], key: str, low: int, high: int, default: int | N
     return int(value)
 
 
-def _shape(value: Any) -> tuple[int, int, int]:
-    if not isinstance(value, list) or len(value) != 3 or not all(
+def _shape(value: Any, kind: str) -> tuple[int, ...]:
+    form = "[C, H, W]" if kind == "images" else "[D]"
+    if not isinstance(value, list) or len(value) != form.count(",") + 1 or not all(
             isinstance(v, int) and not isinstance(v, bool) and v > 0 for v in value):
-        raise CardError(f"card data shape must be [C, H, W] of positive whole numbers, not {value!r}")
+        raise CardError(f"card data shape of {kind} must be {form} of positive whole numbers, not {value!r}")
     return tuple(value)
 
 

@@ -31,7 +31,7 @@ from __future__ import annotations
 import functools
 import json
 import os
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Any
 
@@ -44,6 +44,7 @@ from flowstudio.errors import ConfigError, FlowStudioError
 from flowstudio.files import atomic_write_bytes, file_sha256  # noqa: F401  (also used from here by other modules)
 from flowstudio.layout import LatentLayout
 from flowstudio.models import ImageFlow, build_model, config_from_json
+from flowstudio.models.vector import VectorFlow, VectorFlowConfig
 from flowstudio.registry import get_family
 
 FORMAT_VERSION = 2
@@ -56,7 +57,7 @@ class CheckpointError(FlowStudioError):
 
 @dataclass
 class LoadedModel:
-    model: ImageFlow
+    model: ImageFlow | VectorFlow
     card: ModelCard
     path: Path
     sha256: str
@@ -67,19 +68,33 @@ class LoadedModel:
         return f"{self.card.name or self.path.stem}@{self.sha256[:12]}"
 
 
-def default_card(model: ImageFlow, **facts: Any) -> ModelCard:
+def default_card(model: ImageFlow | VectorFlow, **facts: Any) -> ModelCard:
     """The card of ``model``: architecture, data shape and latent layout from the model, plus ``facts``.
 
     ``facts`` use the flat names (``name``, ``training_data``,
     ``test_bits_per_dim``, ``test_bits_per_dim_std``, ``steps``, ``licence``);
-    any other name (``recipe``, ``preset``, ``peer``, ...) is provenance.
+    any other name (``recipe``, ``preset``, ``peer``, ...) is provenance.  A points model's card has data
+    kind ``points``, shape ``[D]`` and its held-out score in nats (``test_bits_per_dim`` is that score).  A family without an exact
+    image density (GLF) gets ``likelihood: "none"``; its held-out score, which is not bits/dim, is kept
+    in the provenance as ``test_score`` (``test_score_std``) in the model's ``score_unit``.
     """
+    if isinstance(model, VectorFlow):  # exact density in nats, on points [D]
+        return ModelCard.from_json({"family": model.family, "architecture": model.config.architecture(),
+                                    "image_shape": [model.dim], "n_bits": None, "data_kind": "points",
+                                    "unit": model.score_unit, **facts}, model.layout)
     flat = {"family": model.family, "architecture": model.config.architecture(),
             "image_shape": list(model.image_shape), "n_bits": model.n_bits, **facts}
-    return ModelCard.from_json(flat, model.layout)
+    if get_family(model.family).capabilities.exact_density:
+        return ModelCard.from_json(flat, model.layout)
+    for bpd_key, score_key in (("test_bits_per_dim", "test_score"), ("test_bits_per_dim_std", "test_score_std")):
+        value = flat.pop(bpd_key, None)
+        if value is not None:
+            flat[score_key] = value
+    flat["score_unit"] = model.score_unit
+    return replace(ModelCard.from_json(flat, model.layout), likelihood="none")
 
 
-def save_checkpoint(model: ImageFlow, path: str | os.PathLike, card: dict[str, Any] | None = None,
+def save_checkpoint(model: ImageFlow | VectorFlow, path: str | os.PathLike, card: dict[str, Any] | None = None,
                     extra_tensors: dict[str, torch.Tensor] | None = None,
                     extra_metadata: dict[str, Any] | None = None) -> Path:
     """Save ``model`` (and optional extra tensors and JSON, e.g. optimiser state) to ``path`` atomically."""
@@ -222,16 +237,22 @@ def _skeleton(config: Any) -> tuple[LatentLayout, TensorSpecs]:
 
     Built on PyTorch's ``meta`` device, which allocates no storage, so a
     header asking for an enormous model costs nothing (cached: the studio
-    and the tests open the same models again and again).
+    and the tests open the same models again and again).  Vector flows are
+    built for real on the CPU: zuko's constructors compute their masks with
+    ``.item()``, which the meta device cannot, and a vector flow's config
+    bounds keep it small (:data:`flowstudio.models.vector.MAX_DIM`).
     """
-    with torch.device("meta"):
+    if isinstance(config, VectorFlowConfig):
         skeleton = build_model(config)
+    else:
+        with torch.device("meta"):
+            skeleton = build_model(config)
     return skeleton.layout, {k: (tuple(v.shape), _DTYPES.get(v.dtype, str(v.dtype)))
                              for k, v in skeleton.state_dict().items()}
 
 
 _DTYPES = {torch.float32: "F32", torch.float64: "F64", torch.float16: "F16", torch.bfloat16: "BF16",
-           torch.uint8: "U8", torch.int64: "I64"}
+           torch.uint8: "U8", torch.int64: "I64", torch.bool: "BOOL"}
 
 
 def _check_tensor_specs(path: Path, stored: TensorSpecs, expected: TensorSpecs) -> None:

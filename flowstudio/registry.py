@@ -11,7 +11,8 @@ importing PyTorch.
 
 To add a family: write ``flowstudio/models/NAME.py`` with a config derived
 from :class:`flowstudio.models.config.ImageFlowConfig` and a model derived
-from :class:`flowstudio.models.base.ImageFlow`, add an entry here, and run
+from :class:`flowstudio.models.base.ImageFlow` (for points:
+:class:`flowstudio.models.vector.VectorFlowConfig` and ``VectorFlow``), add an entry here, and run
 ``pytest tests/test_family_contract.py``: the contract test runs over every
 entry's ``tiny`` config.
 """
@@ -72,7 +73,7 @@ class Family:
     """``"module:Class"`` of the ``nn.Module``; its ``config_type`` is the typed config."""
     capabilities: Capabilities
     data_kinds: tuple[str, ...]
-    """Kinds of training data it learns from (``"images"``)."""
+    """Kinds of training data it learns from (``"images"``, or ``"points"``: vectors ``[D]``)."""
     presets: Mapping[str, Preset]
     tiny: Mapping[str, Any] = field(default_factory=dict)
     """Smallest sensible architecture (for the contract test and quick checks)."""
@@ -101,6 +102,13 @@ _AUTOENCODER_PRESETS = {  # the GLF paper's nets and Adam 1e-3, batch 256, for 1
     "large": Preset({}, 256, 1e-3, 100 * _EPOCH)}
 _AUTOENCODER_TINY = {"latent": 4, "conv1": 4, "conv2": 8, "fc": 16, "flow_blocks": 2, "flow_hidden": 8,
                      "flow_depth": 1}
+
+_VECTOR_FLOW = Capabilities(exact_density=True, invertible_latent=True, sampling=True)
+_VECTOR_PRESETS = {  # flows on points (through zuko); the survey's 2-D toys train in seconds with small
+    "small": Preset({"transforms": 4, "hidden": 64, "depth": 2}, 256, 1e-3, 2_000),
+    "medium": Preset({"transforms": 6, "hidden": 128, "depth": 2}, 512, 1e-3, 5_000),
+    "large": Preset({"transforms": 8, "hidden": 256, "depth": 3}, 1024, 5e-4, 20_000)}
+_VECTOR_TINY = {"transforms": 2, "hidden": 8, "depth": 1}
 
 _ENTRIES = (
     Family(
@@ -141,6 +149,18 @@ _ENTRIES = (
         capabilities=Capabilities(exact_density=False, invertible_latent=False, sampling=True,
                                   exact_reconstruction=False),
         data_kinds=("images",), presets=_AUTOENCODER_PRESETS, tiny=_AUTOENCODER_TINY),
+    *(Family(name=name, label=label, summary=summary, reference=reference, model=model,
+             capabilities=_VECTOR_FLOW, data_kinds=("points",), presets=_VECTOR_PRESETS, tiny=_VECTOR_TINY)
+      for name, label, summary, reference, model in (
+          ("maf", "MAF", "masked autoregressive flow on points: density in one pass, sampling in D",
+           "Papamakarios, Pavlakou & Murray 2017, arXiv:1705.07057", "flowstudio.models.maf:MAF"),
+          ("iaf", "IAF", "inverse autoregressive flow on points: sampling in one pass, density in D",
+           "Kingma et al. 2016, arXiv:1606.04934", "flowstudio.models.iaf:IAF"),
+          ("realnvp-vector", "RealNVP (points)", "affine couplings on points",
+           "Dinh, Sohl-Dickstein & Bengio 2017, arXiv:1605.08803",
+           "flowstudio.models.vector_realnvp:VectorRealNVP"),
+          ("nice-vector", "NICE (points)", "additive couplings and a diagonal scaling on points",
+           "Dinh, Krueger & Bengio 2015, arXiv:1410.8516", "flowstudio.models.vector_nice:VectorNICE"))),
 )
 
 FAMILIES: Mapping[str, Family] = MappingProxyType({f.name: f for f in _ENTRIES})

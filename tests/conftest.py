@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import torch
 
+from flowstudio.registry import FAMILIES
+
 
 # Tiny models gain nothing from intra-op threads, and two threads on two shared cores oversubscribe.
 torch.set_num_threads(1)
@@ -20,12 +22,19 @@ TINY_CONFIGS = {
 }
 
 
+def model_inputs(model, n: int, generator=None, dtype=torch.float32):
+    """``n`` inputs in the model's own space: images in the pixel cube ``[-0.5, 0.5)``, or standard normal points."""
+    if FAMILIES[model.family].data_kinds == ("points",):
+        return torch.randn(n, model.dim, generator=generator, dtype=dtype)
+    return torch.rand(n, *model.image_shape, generator=generator, dtype=dtype) - 0.5
+
+
 def randomized(model, seed: int = 0, scale: float = 0.05):
     """Initialise ActNorm from data, then perturb every parameter so no layer is the identity."""
     gen = torch.Generator().manual_seed(seed)
     model.train()
     with torch.no_grad():
-        model.log_prob(torch.rand(8, *model.image_shape, generator=gen) - 0.5)
+        model.log_prob(model_inputs(model, 8, gen))
         for p in model.parameters():
             p.add_(scale * torch.randn(p.shape, generator=gen))
     return model.eval()

@@ -4,25 +4,37 @@ A new family gets these checks by being registered: invertibility, the
 log-density as the change of variables with the autograd Jacobian, a
 bit-identical save/load round trip, reproducible seeds, a typed config that
 round-trips through JSON, and a clear refusal of wrongly shaped input.
+Image families run on grey and colour 8 x 8 images, families of points
+(vector flows) on 2- and 5-dimensional points; the zuko-backed ones must
+also give zuko's own densities and samples.
 """
 
 from __future__ import annotations
 
 import math
+import re
 
 import pytest
 import torch
+import zuko
 
 from flowstudio.checkpoint import default_card, load_checkpoint, save_checkpoint
 from flowstudio.errors import UserInputError
 from flowstudio.models import build_model, config_from_json
 from flowstudio.registry import FAMILIES
-from tests.conftest import TINY_CONFIGS, randomized
+from tests.conftest import TINY_CONFIGS, model_inputs, randomized
 
-SHAPES = {"grey": [1, 8, 8], "colour": [3, 8, 8]}
-CASES = {f"{name}-{shape}": {"family": name, "image_shape": image_shape, **FAMILIES[name].tiny}
-         for name in FAMILIES for shape, image_shape in SHAPES.items()}
+SHAPES = {"images": {"grey": [1, 8, 8], "colour": [3, 8, 8]}, "points": {"2d": [2], "5d": [5]}}
+CASES = {f"{name}-{shape}": {"family": name, **entry.config_class().data_fields(data_shape), **entry.tiny}
+         for name, entry in FAMILIES.items() for kind in entry.data_kinds
+         for shape, data_shape in SHAPES[kind].items()}
 CASES.update(TINY_CONFIGS)  # variants: additive coupling, rosinality padding, rectangular and odd sizes
+CASES["maf-1d"] = {"family": "maf", "dim": 1, **FAMILIES["maf"].tiny}  # zuko's one-dimensional special case
+ZUKO = {"maf": lambda c: zuko.flows.MAF(c.dim, transforms=c.transforms, hidden_features=[c.hidden] * c.depth),
+        "iaf": lambda c: zuko.flows.Flow(zuko.flows.MAF(c.dim, transforms=c.transforms,
+                                                        hidden_features=[c.hidden] * c.depth).transform.inv,
+                                         zuko.flows.MAF(c.dim).base)}
+"""The raw zuko flows our MAF and IAF must equal, built from zuko's documented recipes (not from our code)."""
 
 
 @pytest.fixture(params=sorted(CASES))
@@ -34,9 +46,13 @@ def capabilities(model):
     return FAMILIES[model.family].capabilities
 
 
+def is_points(model) -> bool:
+    return FAMILIES[model.family].data_kinds == ("points",)
+
+
 def test_decode_inverts_encode(model):
     """Exactly for bijections; a family that says it only reconstructs gives images in the pixel range."""
-    x = torch.rand(4, *model.image_shape) - 0.5
+    x = model_inputs(model, 4)
     with torch.no_grad():
         eps, logp = model.encode(x)
         assert eps.shape == (4, model.latent_dim) and logp.shape == (4,)
@@ -55,10 +71,10 @@ def test_log_density_is_the_change_of_variables_with_the_autograd_jacobian(model
     if not capabilities(model).exact_density:
         pytest.skip(f"{model.family} has no exact image density (its latent flow is tested by its own tests)")
     model = model.double()
-    x = torch.rand(1, *model.image_shape, dtype=torch.float64) - 0.5
+    x = model_inputs(model, 1, dtype=torch.float64)
 
     def f(v):
-        return model.encode(v.view(1, *model.image_shape))[0].flatten()
+        return model.encode(v.view(x.shape))[0].flatten()
 
     jac = torch.autograd.functional.jacobian(f, x.flatten())
     eps = f(x.flatten())
@@ -69,9 +85,9 @@ def test_log_density_is_the_change_of_variables_with_the_autograd_jacobian(model
 def test_save_and_load_give_bit_identical_outputs(model, tmp_path):
     path = save_checkpoint(model, tmp_path / "m.safetensors", default_card(model, name="m", steps=3))
     loaded = load_checkpoint(path)
-    images = torch.randint(0, 256, (3, *model.image_shape), dtype=torch.uint8)
+    data = model.example_batch(3, torch.Generator().manual_seed(0))  # uint8 images, or points
     with torch.no_grad():
-        assert torch.equal(loaded.model.heldout_score(images), model.heldout_score(images))
+        assert torch.equal(loaded.model.heldout_score(data), model.heldout_score(data))
         assert torch.equal(loaded.model.sample(2, 0.7, seed=5), model.sample(2, 0.7, seed=5))
     assert loaded.card.latent == model.layout and loaded.card.family == model.family
     assert loaded.model.config == model.config
@@ -106,6 +122,17 @@ def test_the_latent_layout_names_every_entry_once(model):
 
 
 def test_wrongly_shaped_input_is_refused_with_a_clear_error(model):
+    if is_points(model):
+        d = model.dim
+        for bad in (torch.zeros(1, d + 1), torch.zeros(d)):
+            shape = re.escape(str(list(bad.shape)))
+            with pytest.raises(UserInputError, match=rf"points of shape {shape} do not fit .* {d}-dimensional"):
+                model.encode(bad)
+            with pytest.raises(UserInputError, match=rf"latents of shape {shape} do not fit"):
+                model.decode(bad)
+        with pytest.raises(UserInputError, match="takes no labels"):
+            model.encode(torch.zeros(1, d), context=torch.zeros(1, 10))
+        return
     c, h, w = model.image_shape
     with pytest.raises(UserInputError, match=rf"are {c}x{2 * h}x{2 * w} .* takes {c}x{h}x{w}"):
         model.encode(torch.zeros(1, c, 2 * h, 2 * w))
@@ -122,9 +149,10 @@ def test_registry_entries_are_complete():
         config_type = entry.config_class()
         assert config_type.family == entry.name
         assert set(entry.presets) == {"small", "medium", "large"}
+        shape = (1, 32, 32) if "images" in entry.data_kinds else (16,)
         for preset in entry.presets.values():
-            config_type.from_json({"family": entry.name, "image_shape": [1, 32, 32],
-                                   **config_type.fit_arch(dict(preset.arch), (1, 32, 32))})
+            config_type.from_json({"family": entry.name, **config_type.data_fields(shape),
+                                   **config_type.fit_arch(dict(preset.arch), shape)})
         assert entry.data_kinds and entry.label and entry.reference
 
 
@@ -136,3 +164,19 @@ def test_a_capability_a_family_lacks_is_refused_in_words():
     with pytest.raises(UserInputError, match="Glow models cannot be used for semi-supervised training; "
                                              f"models that can: {', '.join(able) or 'none yet'}"):
         require("glow", "semi_supervised", "semi-supervised training")
+
+
+@pytest.mark.parametrize("case", ["maf-2d", "maf-5d", "iaf-2d", "iaf-5d"])
+def test_maf_and_iaf_are_zukos_own_flows(case):
+    """The same weights in a raw zuko flow give the same log-densities and, from the same noise, the same samples."""
+    model = randomized(build_model(CASES[case]))
+    raw = ZUKO[model.family](model.config)
+    raw.load_state_dict(model.flow.state_dict())
+    x = torch.randn(64, model.dim, generator=torch.Generator().manual_seed(1)) * 2
+    with torch.no_grad():
+        assert torch.equal(model.log_prob(x), raw().log_prob(x))
+        torch.manual_seed(7)
+        drawn = raw().sample((5,))
+        torch.manual_seed(7)
+        assert torch.equal(model.decode(torch.randn(5, model.dim)), drawn)
+    assert torch.equal(model(x, torch.rand(x.shape)), -raw().log_prob(x))  # the training loss is zuko's NLL

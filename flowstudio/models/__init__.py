@@ -1,4 +1,5 @@
-"""Model families (one module each) behind one interface (:class:`~flowstudio.models.base.ImageFlow`).
+"""Model families (one module each) behind two interfaces: :class:`~flowstudio.models.base.ImageFlow` for
+images and :class:`~flowstudio.models.vector.VectorFlow` for points (vectors).
 
 Which families exist is the registry's business (:mod:`flowstudio.registry`);
 this package only builds a model from a config.
@@ -6,17 +7,20 @@ this package only builds a model from a config.
 
 from __future__ import annotations
 
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import torch
 
 from flowstudio.errors import ConfigError
 from flowstudio.models.base import ImageFlow
-from flowstudio.models.config import ImageFlowConfig
+from flowstudio.models.config import FlowConfig, ImageFlowConfig
 from flowstudio.registry import get_family
 
+if TYPE_CHECKING:
+    from flowstudio.models.vector import VectorFlow
 
-def config_from_json(data: Any) -> ImageFlowConfig:
+
+def config_from_json(data: Any) -> FlowConfig:
     """The typed config of a stored JSON config (``{"family": ..., ...}``); :class:`ConfigError` if invalid."""
     if not isinstance(data, dict):
         raise ConfigError(f"a model config must be a JSON object, not {type(data).__name__}")
@@ -27,14 +31,16 @@ def config_from_json(data: Any) -> ImageFlowConfig:
     return family.config_class().from_json(data)
 
 
-def build_model(config: ImageFlowConfig | dict[str, Any]) -> ImageFlow:
+def build_model(config: FlowConfig | dict[str, Any]) -> ImageFlow | VectorFlow:
     """Build an (untrained) model from a typed config or its JSON; the config's family picks the class.
 
-    Initial weights depend only on the config's ``seed``: construction runs
+    The model is an :class:`ImageFlow` or a
+    :class:`~flowstudio.models.vector.VectorFlow`, as the family's registry
+    entry says.  Initial weights depend only on the config's ``seed``: construction runs
     under a forked RNG, so building a model never disturbs the caller's
     random stream.
     """
-    if not isinstance(config, ImageFlowConfig):
+    if not isinstance(config, FlowConfig):
         config = config_from_json(config)
     cls = get_family(config.family).model_class()
     with torch.random.fork_rng(devices=[]):
@@ -42,4 +48,4 @@ def build_model(config: ImageFlowConfig | dict[str, Any]) -> ImageFlow:
         return cls(config)
 
 
-__all__ = ["ImageFlow", "ImageFlowConfig", "build_model", "config_from_json"]
+__all__ = ["FlowConfig", "ImageFlow", "ImageFlowConfig", "build_model", "config_from_json"]

@@ -3,7 +3,7 @@
 Each family module defines its config as a frozen dataclass derived from
 :class:`ImageFlowConfig` (image flows) or
 :class:`~flowstudio.models.vector.VectorFlowConfig` (flows on points), both
-:class:`FlowConfig`\ s, declaring every architecture setting with
+subclasses of :class:`FlowConfig`, declaring every architecture setting with
 :func:`setting` (default, bounds or choices, help).  A config validates
 itself when made, so a model is never built from a value outside its
 bounds (a hostile or damaged checkpoint header, a mistyped ``--arch``):
