@@ -120,7 +120,7 @@ def test_check_evidence_smoke(model, images):
     checks = check_evidence(model, noise)
     expected = bits_per_dim(model, noise)
     assert len(checks) == 4
-    assert [c.bpd for c in checks] == pytest.approx(expected.tolist())
+    assert [c.score for c in checks] == pytest.approx(expected.tolist())
     assert all(np.isfinite(c.eps_norm_ratio) and c.reason for c in checks)
     typical = BpdReference(mean=float(expected.mean()), std=1.0)
     assert not any(c.unlikely for c in check_evidence(model, noise, reference=typical))
@@ -147,4 +147,4 @@ def test_a_negative_bits_per_dim_is_flagged_whatever_the_rule():
     black = np.zeros((1, 1, 28, 28), np.uint8)
     for reference in (BpdReference.from_card(loaded.card), None):
         (check,) = check_evidence(loaded.model, black, reference)
-        assert check.bpd < 0 and check.unlikely and "below 0" in check.reason
+        assert check.score < 0 and check.unlikely and "below 0" in check.reason

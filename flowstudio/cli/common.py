@@ -25,7 +25,7 @@ from flowstudio.loading import open_model as load_model
 from flowstudio.likelihood import COVARIANCES, LikelihoodSpec
 from flowstudio.models.config import MAX_SIDE
 from flowstudio.registry import require
-from flowstudio.transflow import BpdReference, EvidenceCheck, EvidenceStats, check_latents
+from flowstudio.transflow import BpdReference, EvidenceCheck, EvidenceStats, judge_encoded
 from flowstudio.transflow.encode import encode_images
 
 
@@ -128,7 +128,7 @@ def read_evidence(paths: list[Path], loaded: LoadedModel, batch_size: int, what:
             continue
         for eps, log_prob in encode_images(model, batch.images, batch_size):
             stats.update(eps)
-            evidence.checks += check_latents(eps, model.log_prob_to_bits_per_dim(log_prob), reference)
+            evidence.checks += judge_encoded(model, batch.images, eps, log_prob, reference)
             first = eps[0] if first is None else first
         evidence.files += [{"file": p.name, "sha256": file_digest(p)} for p in batch.paths]
         evidence.paths += batch.paths

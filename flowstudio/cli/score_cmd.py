@@ -46,7 +46,7 @@ def run(args: argparse.Namespace) -> int:
                 paths += batch.paths
                 checks += check_evidence(model, batch.images, reference, args.k, args.batch_size)
         for path, check in zip(paths, flag_set_outliers(checks)):
-            rows.append({"file": str(path), "bits_per_dim": check.bpd, "eps_norm_ratio": check.eps_norm_ratio,
+            rows.append({"file": str(path), "bits_per_dim": check.score, "eps_norm_ratio": check.eps_norm_ratio,
                          "unlikely": check.unlikely, "reason": check.reason})
     if not rows:
         raise CliError("no usable images to score")

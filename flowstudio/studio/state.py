@@ -24,6 +24,7 @@ from typing import Any
 from flowstudio import __version__
 from flowstudio.errors import UserInputError
 from flowstudio.likelihood import RECORD_KEY, LikelihoodSpec
+from flowstudio.scores import BITS_PER_DIM
 
 FORMAT = "flowstudio-project"
 FORMAT_VERSION = 2
@@ -135,10 +136,16 @@ class EvidenceItem:
     """Short content hash (:func:`flowstudio.imaging.file_digest`); empty until the file was read."""
     included: bool = True
     bpd: float | None = None
+    """The model's score of the image in ``unit``: bits/dim, or the latent NLL of a model without an exact
+    image likelihood (GLF); the name is kept so saved projects read unchanged."""
     unlikely: bool = False
     reason: str = ""
     error: str = ""
     """Why the file cannot be used (missing, unreadable); empty when it is fine."""
+    unit: str = BITS_PER_DIM
+    """Unit of ``bpd`` (:mod:`flowstudio.scores`)."""
+    reconstruction: float | None = None
+    """Mean squared reconstruction error, for models whose decode reconstructs (GLF); else ``None``."""
     uid: str = field(default_factory=new_uid)
 
     @property

@@ -11,7 +11,8 @@ the few-shot classifier, :mod:`.encode` the streaming bridges to a model and
 
 from flowstudio.transflow.classify import TransflowClassifier, class_probabilities
 from flowstudio.transflow.diagnostics import (BpdReference, EvidenceAdvice, EvidenceCheck, assess_evidence,
-                                            check_evidence, check_latents, flag_set_outliers, judge)
+                                            check_evidence, check_latents, flag_set_outliers, judge,
+                                            judge_encoded)
 from flowstudio.transflow.encode import (
     DecodedImages,
     bits_per_dim,
@@ -57,6 +58,7 @@ __all__ = [
     "interpolate_posteriors",
     "iter_batches",
     "judge",
+    "judge_encoded",
     "lerp_latents",
     "posterior",
     "posterior_full",

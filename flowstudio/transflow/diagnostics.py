@@ -3,7 +3,12 @@
 Transflow conditions on whatever latents the evidence encodes to; an image the
 model finds very unlikely (the paper's noisy/occluded evidence case) yields
 an atypical latent and drags the posterior off the model's manifold.  Each
-image gets its bits/dim, ``||eps||^2 / D`` and a flag, by one of two rules:
+image gets its score, ``||eps||^2 / D`` and a flag, by one of two rules.  The
+score is the bits/dim for a model with an exact image likelihood; a model
+without one (GLF, arXiv:1905.10485, whose density is that of its latent)
+gets its **latent NLL** ``-log p_f(E(x))`` in nats, and its **reconstruction
+error** (mean squared, pixels in ``[0, 1]``) beside it (:func:`judge_encoded`);
+for those only the typicality and within-set rules apply, never a bits/dim one.
 
 * **card rule** (when a :class:`BpdReference` is known, e.g. from the model
   card): flag if ``bpd > mean + k * std``, with ``mean``/``std`` the bits/dim
@@ -55,7 +60,9 @@ import torch
 
 from flowstudio.card import ModelCard
 from flowstudio.models.base import ImageFlow
-from flowstudio.transflow.encode import Images, encode_images
+from flowstudio.registry import FAMILIES
+from flowstudio.scores import BITS_PER_DIM, LATENT_NLL
+from flowstudio.transflow.encode import Images, encode_images, iter_batches, reconstruction_errors
 from flowstudio.transflow.posterior import DiagGaussian
 
 DEFAULT_K = 4.0
@@ -86,19 +93,31 @@ class BpdReference:
 
 @dataclass(frozen=True)
 class EvidenceCheck:
-    """Verdict on one evidence image: its bits/dim, ``||eps||^2 / D``, the flag and why."""
+    """Verdict on one evidence image: its score (in ``unit``), ``||eps||^2 / D``, the flag and why.
 
-    bpd: float
+    ``reconstruction`` is the mean squared reconstruction error of a model
+    whose decode only reconstructs (``None`` for bijective flows).
+    """
+
+    score: float
     eps_norm_ratio: float
     unlikely: bool
     reason: str
+    unit: str = BITS_PER_DIM
+    reconstruction: float | None = None
 
 
 def judge(bpd: float, eps_norm_ratio: float, dim: int, reference: BpdReference | None = None,
-          k: float = DEFAULT_K) -> EvidenceCheck:
-    """Apply the card rule if ``reference`` is given, else the typicality rule (see module doc)."""
-    if bpd < 0:
-        return EvidenceCheck(bpd=float(bpd), eps_norm_ratio=float(eps_norm_ratio), unlikely=True,
+          k: float = DEFAULT_K, unit: str = BITS_PER_DIM) -> EvidenceCheck:
+    """Apply the card rule if ``reference`` is given, else the typicality rule (see module doc).
+
+    ``bpd`` is the score in ``unit``; the rules about bits/dim (below 0, the
+    card's) apply only when the unit is bits/dim.
+    """
+    if unit != BITS_PER_DIM:
+        reference = None
+    elif bpd < 0:
+        return EvidenceCheck(score=float(bpd), eps_norm_ratio=float(eps_norm_ratio), unlikely=True,
                              reason=f"bits/dim {bpd:.3f} is below 0, which no image can truly score: the model's "
                                     "density is sharply peaked at flat or constant images, so this one is atypical "
                                     "for it")
@@ -111,41 +130,59 @@ def judge(bpd: float, eps_norm_ratio: float, dim: int, reference: BpdReference |
         z = (eps_norm_ratio - 1.0) / math.sqrt(2.0 / dim)
         unlikely = z > k
         reason = f"||eps||^2/D = {eps_norm_ratio:.3f} is {z:+.1f} std from 1 under N(0, I) (limit {k:g})"
-    return EvidenceCheck(bpd=float(bpd), eps_norm_ratio=float(eps_norm_ratio), unlikely=bool(unlikely),
-                         reason=reason)
+    return EvidenceCheck(score=float(bpd), eps_norm_ratio=float(eps_norm_ratio), unlikely=bool(unlikely),
+                         reason=reason, unit=unit)
 
 
-def check_latents(eps: torch.Tensor, bpd: torch.Tensor, reference: BpdReference | None = None,
-                  k: float = DEFAULT_K) -> list[EvidenceCheck]:
-    """Verdicts for latents ``[B, D]`` with their bits/dim ``[B]``."""
+def check_latents(eps: torch.Tensor, scores: torch.Tensor, reference: BpdReference | None = None,
+                  k: float = DEFAULT_K, unit: str = BITS_PER_DIM,
+                  reconstruction: torch.Tensor | None = None) -> list[EvidenceCheck]:
+    """Verdicts for latents ``[B, D]`` with their scores ``[B]`` in ``unit`` (and reconstruction errors)."""
     eps = torch.as_tensor(eps, dtype=torch.float64)
     ratios = (eps * eps).mean(dim=1)
-    return [judge(b, r, eps.shape[1], reference, k) for b, r in zip(torch.as_tensor(bpd).tolist(), ratios.tolist())]
+    checks = [judge(b, r, eps.shape[1], reference, k, unit)
+              for b, r in zip(torch.as_tensor(scores).tolist(), ratios.tolist())]
+    if reconstruction is None:
+        return checks
+    return [replace(c, reconstruction=float(e)) for c, e in zip(checks, torch.as_tensor(reconstruction).tolist())]
+
+
+def judge_encoded(model: ImageFlow, images: torch.Tensor, eps: torch.Tensor, log_prob: torch.Tensor,
+                  reference: BpdReference | None = None, k: float = DEFAULT_K) -> list[EvidenceCheck]:
+    """Verdicts on uint8 ``images`` that encoded to ``(eps, log_prob)``, in the score the model has.
+
+    Bits/dim for a family with an exact density; otherwise the latent NLL
+    ``-log_prob`` and the reconstruction error of each image (see module doc).
+    """
+    if FAMILIES[model.family].capabilities.exact_density:
+        return check_latents(eps, model.log_prob_to_bits_per_dim(log_prob), reference, k)
+    return check_latents(eps, -log_prob, None, k, LATENT_NLL, reconstruction_errors(model, images))
 
 
 def check_evidence(model: ImageFlow, images: Images, reference: BpdReference | None = None,
                    k: float = DEFAULT_K, batch_size: int = 256) -> list[EvidenceCheck]:
     """Encode uint8 evidence images (streamed, see :mod:`.encode`) and judge each one."""
     checks: list[EvidenceCheck] = []
-    for eps, log_prob in encode_images(model, images, batch_size):
-        checks += check_latents(eps, model.log_prob_to_bits_per_dim(log_prob), reference, k)
+    for batch in iter_batches(images, batch_size):
+        for eps, log_prob in encode_images(model, batch, batch_size):
+            checks += judge_encoded(model, batch, eps, log_prob, reference, k)
     return checks
 
 
 def flag_set_outliers(checks: list[EvidenceCheck], k: float = SET_K) -> list[EvidenceCheck]:
-    """Also flag images whose bits/dim is a robust outlier within their set (see module doc)."""
+    """Also flag images whose score is a robust outlier within their set (see module doc)."""
     if len(checks) < SET_MIN_SIZE:
         return list(checks)
-    bpd = torch.tensor([c.bpd for c in checks], dtype=torch.float64)
+    bpd = torch.tensor([c.score for c in checks], dtype=torch.float64)
     # torch.median returns the lower middle value of an even count; quantile(0.5) is the true median.
     median = torch.quantile(bpd, 0.5).item()
     spread = max(1.4826 * torch.quantile((bpd - median).abs(), 0.5).item(), MAD_FLOOR)
     out = []
     for c in checks:
-        z = (c.bpd - median) / spread
+        z = (c.score - median) / spread
         if z > k:
             c = replace(c, unlikely=True, reason=f"{c.reason}; and {z:.1f} robust std above the set's median "
-                                                   f"{median:.3f} bits/dim (limit {k:g})")
+                                                   f"{median:.3f} {c.unit} (limit {k:g})")
         out.append(c)
     return out
 

@@ -92,6 +92,16 @@ def evidence_stats(model: ImageFlow, images: Images, batch_size: int = 256,
     return stats
 
 
+def reconstruction_errors(model: ImageFlow, images: Images, batch_size: int = 256) -> torch.Tensor:
+    """Mean squared reconstruction error of every image, ``[N]``, for models whose decode reconstructs
+    (GLF, VAE: their ``reconstruction_error``), in eval mode like the encodings."""
+    parts = []
+    for batch in iter_batches(images, batch_size):
+        with _inference(model):
+            parts.append(model.reconstruction_error(batch.to(model.device)).float().cpu())
+    return torch.cat(parts) if parts else torch.zeros(0)
+
+
 def bits_per_dim(model: ImageFlow, images: Images, batch_size: int = 256) -> torch.Tensor:
     """Bits/dim of every image, ``[N]`` (only the scalars are kept, never the latents)."""
     return torch.cat([model.log_prob_to_bits_per_dim(lp) for _, lp in encode_images(model, images, batch_size)])

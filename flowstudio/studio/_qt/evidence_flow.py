@@ -138,7 +138,8 @@ class EvidenceFlow:
                 return
             self._remember(step.images)
             known = target.paths()
-            items = [EvidenceItem(i.path, i.sha256, bpd=i.check.bpd, unlikely=i.check.unlikely, reason=i.check.reason)
+            items = [EvidenceItem(i.path, i.sha256, bpd=i.check.score, unlikely=i.check.unlikely, reason=i.check.reason,
+                                  unit=i.check.unit, reconstruction=i.check.reconstruction)
                      for i in step.images if i.path not in known]
             items += [EvidenceItem(path) for path in step.unread if path not in known]  # read by the next model
             self.studio.doc.append_items(target.uid, items)
@@ -248,8 +249,9 @@ class EvidenceFlow:
             for item in target.items:
                 if item.path in found:
                     i = found[item.path]
-                    changes[item.uid] = {"sha256": i.sha256, "bpd": i.check.bpd, "unlikely": i.check.unlikely,
-                                         "reason": i.check.reason, "error": ""}
+                    changes[item.uid] = {"sha256": i.sha256, "bpd": i.check.score, "unlikely": i.check.unlikely,
+                                         "reason": i.check.reason, "error": "", "unit": i.check.unit,
+                                         "reconstruction": i.check.reconstruction}
                 elif item.path in failed:
                     changes[item.uid] = {"error": failed[item.path]}
             studio.doc.update_items(target.uid, changes)
@@ -279,9 +281,9 @@ class EvidenceFlow:
                   if not item.error and item.sha256 in studio.host.checks]
         verdicts = api.set_verdicts([check for _, check in judged]) if judged else []
         studio.doc.update_items(set_uid, {
-            item.uid: {"bpd": v.bpd, "unlikely": v.unlikely, "reason": v.reason}
+            item.uid: {"bpd": v.score, "unlikely": v.unlikely, "reason": v.reason}
             for (item, _), v in zip(judged, verdicts) if (item.bpd, item.unlikely, item.reason) != (
-                v.bpd, v.unlikely, v.reason)})
+                v.score, v.unlikely, v.reason)})
 
     def _images_changed(self, set_uid: str) -> None:
         self._to_judge.add(set_uid)

@@ -37,8 +37,8 @@ from flowstudio.registry import require
 from flowstudio.loading import open_model_stages
 from flowstudio.studio.requests import SampleRequest
 from flowstudio.transflow import (BpdReference, DiagGaussian, EvidenceAdvice, EvidenceCheck, EvidenceStats,
-                                  LikelihoodSpec, Posterior, assess_evidence, check_latents, decode_checked,
-                                  encode_images, flag_set_outliers, posterior)
+                                  LikelihoodSpec, Posterior, assess_evidence, decode_checked,
+                                  encode_images, flag_set_outliers, judge_encoded, posterior)
 
 ENCODE_BATCH = 32
 """Images read and encoded per step: small enough that Cancel answers within a fraction of a second."""
@@ -208,7 +208,7 @@ class Engine:
     def _encode_batch(self, paths: Sequence[Path], images: np.ndarray,
                       conversions: Sequence[Conversion]) -> list[EncodedImage]:
         eps, log_prob = next(encode_images(self.model, images, batch_size=len(images)))
-        checks = check_latents(eps, self.model.log_prob_to_bits_per_dim(log_prob), self.reference)
+        checks = judge_encoded(self.model, images, eps, log_prob, self.reference)
         digests = [file_digest(p) for p in paths]
         with self._lock:
             self._latents.update(zip(digests, eps))

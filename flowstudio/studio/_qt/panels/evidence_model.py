@@ -22,6 +22,7 @@ from PySide6.QtCore import QAbstractListModel, QEvent, QModelIndex, QPersistentM
 from PySide6.QtGui import QColor, QPainter, QPainterPath, QPen
 from PySide6.QtWidgets import QStyle, QStyledItemDelegate, QStyleOptionViewItem
 
+from flowstudio.scores import BITS_PER_DIM
 from flowstudio.studio._qt.icons import theme_colour, themed_icon
 
 TILE = 84
@@ -47,6 +48,24 @@ def item_state(item: Any, encoded: bool, model_state: str = "ready") -> str:
     return "unlikely" if item.unlikely else "ok"
 
 
+def score_lines(item: Any) -> list[str]:
+    """The model's score of an encoded image in words: bits/dim, or (a model without an exact image
+    likelihood, e.g. GLF) the latent NLL and the reconstruction error."""
+    if item.unit == BITS_PER_DIM:
+        return [f"{item.bpd:.3f} bits per pixel under the model (lower is likelier)"]
+    lines = [f"Latent NLL {item.bpd:.2f} nats: how unlikely the model finds the image's code (lower is likelier; "
+             "this model has no exact image likelihood, so no bits per pixel)"]
+    if item.reconstruction is not None:
+        lines.append(f"Reconstruction error {item.reconstruction:.4f} (mean squared, pixels 0-1): how far the "
+                     "model's redrawing of the image is from it")
+    return lines
+
+
+def badge_text(item: Any) -> str:
+    """The short score under a thumbnail: ``"3.19 bpd"`` or ``"NLL 12.3"``."""
+    return f"{item.bpd:.2f} bpd" if item.unit == BITS_PER_DIM else f"NLL {item.bpd:.1f}"
+
+
 def tooltip(item: Any, state: str) -> str:
     lines = [f"<b>{item.name}</b>", item.path]
     if state == "error":
@@ -56,8 +75,8 @@ def tooltip(item: Any, state: str) -> str:
     elif state == "waiting":
         lines.append("Kept, and read as soon as a model is open")
     else:
-        lines.append(f"{item.bpd:.3f} bits per pixel under the model (lower is likelier)")
-        if item.unlikely and item.bpd < 0:
+        lines += score_lines(item)
+        if item.unlikely and item.bpd < 0 and item.unit == BITS_PER_DIM:
             lines.append("<span style='color:#f0b429'>Below 0 bits per pixel, which no real image can score: the "
                          "model's density is sharply peaked at flat or constant images, so this one is atypical "
                          f"and pulls the samples toward flat images.</span><br><i>{item.reason}</i>")
@@ -188,7 +207,7 @@ class EvidenceDelegate(QStyledItemDelegate):
         if badge:
             icon = themed_icon(badge[0], role=badge[1])
             icon.paint(painter, QRect(thumb.right() - BADGE - 3, thumb.top() + 4, BADGE, BADGE))
-        label = {"error": "cannot read", "pending": "reading…", "waiting": "no model"}.get(state) or f"{item.bpd:.2f} bpd"
+        label = {"error": "cannot read", "pending": "reading…", "waiting": "no model"}.get(state) or badge_text(item)
         painter.setPen(pal.placeholderText().color() if state != "unlikely" else QColor(theme_colour("warning")))
         painter.drawText(QRect(tile.left(), thumb.bottom() + 2, tile.width(), LABEL),
                          Qt.AlignmentFlag.AlignHCenter | Qt.AlignmentFlag.AlignVCenter, label)
