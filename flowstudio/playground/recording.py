@@ -1,0 +1,45 @@
+"""The frames of a training kept for its animation, thinned as it grows so memory stays bounded.
+
+A run of any length keeps at most :data:`MAX_FRAMES` frames, evenly spaced:
+frames are kept every ``stride``-th one; when the buffer is full, every
+other kept frame is dropped and the stride doubles.  So a long run's
+animation spans the whole training at an even pace instead of its end.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from PIL import Image
+
+MAX_FRAMES = 160
+FRAME_SCALE = 0.75
+"""Recorded frames are the composed frame at this scale (an animation is seen smaller than the live view)."""
+
+
+class Recording:
+    """Composed, scaled frames of a session, evenly thinned to at most ``max_frames``."""
+
+    def __init__(self, max_frames: int = MAX_FRAMES, scale: float = FRAME_SCALE):
+        self.max_frames, self.scale = max_frames, scale
+        self.frames: list[Image.Image] = []
+        self.stride = 1
+        self._seen = 0
+
+    def clear(self) -> None:
+        self.frames.clear()
+        self.stride, self._seen = 1, 0
+
+    def add(self, pictures: Any) -> None:
+        """Keep ``pictures`` (a :class:`~flowstudio.playground.session.Pictures`) if it falls on the stride."""
+        self._seen += 1
+        if (self._seen - 1) % self.stride:
+            return
+        image = pictures.composed()
+        if self.scale != 1:
+            image = image.resize((round(image.width * self.scale), round(image.height * self.scale)),
+                                 Image.Resampling.LANCZOS)
+        self.frames.append(image)
+        if len(self.frames) >= self.max_frames:
+            self.frames = self.frames[::2]
+            self.stride *= 2

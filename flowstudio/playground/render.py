@@ -1,0 +1,89 @@
+"""The playground's pictures (numpy and Pillow, no Qt): heat maps with samples, and the warped latent grid.
+
+Every panel is a square of ``size`` pixels showing the window ``[-E, E]^2``
+of the data plane (y up).  Heat maps and dots are
+:mod:`flowstudio.imaging_points`' (viridis, ``p / max p``); a heat map is
+computed at a modest resolution and enlarged smoothly here.  The warped
+grid's lines are drawn at :data:`SUPERSAMPLE` times the size and reduced
+by averaging (``Image.reduce``), which anti-aliases them (Pillow's
+``ImageDraw`` has no anti-aliasing of its own).
+"""
+
+from __future__ import annotations
+
+import numpy as np
+from PIL import Image, ImageDraw, ImageFont
+
+from flowstudio.data.toy2d import EXTENT
+from flowstudio.imaging_points import heat_map, scatter
+
+SUPERSAMPLE = 2
+BACKGROUND = (14, 16, 24)
+SAMPLE_INK = (250, 250, 246)
+DATA_INK = (112, 118, 136)
+LINE_COLOURS = ((90, 169, 255), (255, 176, 64))
+"""Horizontal latent lines (``z_2`` fixed) in blue, vertical ones in amber."""
+CAPTION_COLOUR = (200, 204, 214)
+
+
+def heat_image(log_density: np.ndarray, size: int) -> Image.Image:
+    """A log-density map ``[R, R]`` (top row first) as a ``size``-pixel RGB square, smoothly enlarged."""
+    return Image.fromarray(heat_map(log_density)).resize((size, size), Image.Resampling.BICUBIC)
+
+
+def samples_image(log_density: np.ndarray, samples: np.ndarray, size: int) -> Image.Image:
+    """The learned heat map with ``samples [n, 2]`` as light dots on it."""
+    background = np.asarray(heat_image(log_density, size))
+    return Image.fromarray(scatter(samples, size, EXTENT, radius=1, alpha=0.55, ink=SAMPLE_INK,
+                                   background=background))
+
+
+def to_pixels(points: np.ndarray, size: int, extent: float = EXTENT) -> np.ndarray:
+    """Plane coordinates ``[..., 2]`` -> pixel coordinates of a ``size``-pixel panel of ``[-extent, extent]^2``."""
+    p = np.asarray(points, np.float64)
+    scale = size / (2 * extent)
+    return np.stack([(p[..., 0] + extent) * scale, (extent - p[..., 1]) * scale], -1)
+
+
+def grid_ground(data: np.ndarray, size: int) -> np.ndarray:
+    """The warped grid's background at :data:`SUPERSAMPLE` times ``size``: faint ``data`` points on the dark
+    ground (drawn once per target, since only the lines move)."""
+    return scatter(data, size * SUPERSAMPLE, EXTENT, radius=1, alpha=0.25, ink=DATA_INK, background=BACKGROUND)
+
+
+def warped_grid_image(lines: np.ndarray, ground: np.ndarray, width: float = 1.2) -> Image.Image:
+    """Warped latent lines ``[2L, P, 2]`` (first half horizontal, see
+    :func:`~flowstudio.playground.views.latent_grid_lines`) drawn on ``ground`` (:func:`grid_ground`)."""
+    canvas = Image.fromarray(ground)
+    big = canvas.width
+    draw = ImageDraw.Draw(canvas)
+    half = len(lines) // 2
+    limit = 4 * big  # a line thrown far out by an untrained flow is cut, not drawn to infinity
+    for i, line in enumerate(to_pixels(lines, big)):
+        for run in _drawable_runs(line, limit):
+            draw.line(run.ravel().tolist(), fill=LINE_COLOURS[0 if i < half else 1],
+                      width=max(1, round(width * SUPERSAMPLE)))
+    return canvas.reduce(SUPERSAMPLE)
+
+
+def _drawable_runs(line: np.ndarray, limit: float) -> list[np.ndarray]:
+    """The stretches of a polyline ``[P, 2]`` whose points are finite and within ``limit`` pixels."""
+    ok = np.isfinite(line).all(1) & (np.abs(line) < limit).all(1)
+    edges = np.flatnonzero(np.diff(np.concatenate([[0], ok.astype(np.int8), [0]])))
+    return [line[a:b] for a, b in zip(edges[::2], edges[1::2]) if b - a > 1]
+
+
+def compose(panels: list[Image.Image], captions: list[str], gap: int = 12, caption_px: int = 14) -> Image.Image:
+    """Panels side by side on the dark ground with a caption under each (the exported frame)."""
+    w = sum(p.width for p in panels) + gap * (len(panels) + 1)
+    h = max(p.height for p in panels) + 2 * gap + caption_px + 4
+    out = Image.new("RGB", (w, h), BACKGROUND)
+    draw = ImageDraw.Draw(out)
+    font = ImageFont.load_default(size=caption_px)
+    x = gap
+    for panel, caption in zip(panels, captions):
+        out.paste(panel, (x, gap))
+        text_w = draw.textlength(caption, font=font)
+        draw.text((x + (panel.width - text_w) / 2, gap + panel.height + 4), caption, fill=CAPTION_COLOUR, font=font)
+        x += panel.width + gap
+    return out

@@ -1,0 +1,93 @@
+"""What the playground learns: a target density as training points plus its heat map.
+
+A target comes from a toy density's name (:data:`flowstudio.data.toy2d.TOY_NAMES`),
+a picture (its darkness is the density, :func:`flowstudio.data.toy2d.image_density_points`)
+or a CSV file of 2-D points.  Toys and pictures have their heat map from
+:func:`flowstudio.data.toy2d.density_grid` (exact where known); a CSV only
+has its points, so its heat map is their histogram.  Points from a CSV that
+do not fit the window ``[-E, E]^2`` are moved and scaled uniformly into it
+(the note says by how much): the flow learns the shape, in the window the
+playground shows.
+"""
+
+from __future__ import annotations
+
+import os
+from dataclasses import dataclass
+from pathlib import Path
+
+import numpy as np
+
+from flowstudio.data.toy2d import EXTENT, TOY_NAMES, density_grid, image_density_points, load_points_csv, sample_toy
+from flowstudio.errors import UserInputError
+from flowstudio.playground.views import histogram_log_density
+from flowstudio.resources import resources_dir
+
+TRAINING_POINTS = 20_000
+"""Points drawn from a toy or a picture to train on (a CSV gives its own)."""
+TARGET_RESOLUTION = 128
+"""Cells a side of a target's heat map (drawn once per target, so finer than the learned one)."""
+FIT_MARGIN = 0.9
+"""Points scaled to fit reach this fraction of the window's half-width."""
+CSV_SUFFIXES = (".csv", ".tsv", ".txt")
+
+
+@dataclass(frozen=True)
+class Target:
+    """A density to learn: ``name`` (shown and stored in exports), training ``points`` ``float32 [n, 2]``, the
+    ``log_density [R, R]`` of its heat map (top row first), and a ``note`` on what was done to the input."""
+
+    name: str
+    points: np.ndarray
+    log_density: np.ndarray
+    note: str = ""
+
+
+def toy_target(name: str, n: int = TRAINING_POINTS, seed: int = 0, resolution: int = TARGET_RESOLUTION) -> Target:
+    """One of the toy densities by name."""
+    if name not in TOY_NAMES:
+        raise UserInputError(f"unknown toy density {name!r}; known: {', '.join(TOY_NAMES)}")
+    return Target(name, sample_toy(name, n, seed), density_grid(name, resolution, seed=seed))
+
+
+def picture_target(image: str | os.PathLike | np.ndarray, name: str | None = None, n: int = TRAINING_POINTS,
+                   seed: int = 0, resolution: int = TARGET_RESOLUTION) -> Target:
+    """A picture file or uint8 array as a density (dark = dense)."""
+    label = name or (Path(image).name if not isinstance(image, np.ndarray) else "picture")
+    return Target(label, image_density_points(image, n, seed), density_grid(image, resolution))
+
+
+def csv_target(path: str | os.PathLike, resolution: int = TARGET_RESOLUTION) -> Target:
+    """The 2-D points of a CSV file, fitted into the window when they do not fit already."""
+    path = Path(path)
+    points = load_points_csv(path)
+    if points.shape[1] != 2:
+        raise UserInputError(f"{path.name}: {points.shape[1]} columns; the playground learns 2-D points "
+                             "(two numeric columns, x and y)")
+    points, note = fit_to_window(points)
+    return Target(path.name, points, histogram_log_density(points, resolution), note)
+
+
+def target_from_file(path: str | os.PathLike, seed: int = 0) -> Target:
+    """A dropped or opened file: a CSV of points (by suffix) or a picture."""
+    if Path(path).suffix.lower() in CSV_SUFFIXES:
+        return csv_target(path)
+    return picture_target(path, seed=seed)
+
+
+def bundled_pictures() -> list[Path]:
+    """The example pictures shipped for the playground (``resources/playground/*.png``), by name."""
+    return sorted((resources_dir() / "playground").glob("*.png"))
+
+
+def fit_to_window(points: np.ndarray, extent: float = EXTENT) -> tuple[np.ndarray, str]:
+    """``points`` unchanged if they lie in ``[-extent, extent]^2``, else centred on their bounding box and scaled
+    so that its longer half-side is :data:`FIT_MARGIN` ``* extent``; with a note saying so."""
+    low, high = points.min(0), points.max(0)
+    if (low >= -extent).all() and (high <= extent).all():
+        return points, ""
+    centre, half = (low + high) / 2, float((high - low).max()) / 2
+    scale = FIT_MARGIN * extent / half if half > 0 else 1.0
+    fitted = ((points - centre) * scale).astype(np.float32)
+    return fitted, (f"moved by ({-centre[0]:.3g}, {-centre[1]:.3g}) and scaled by {scale:.3g} to fit the "
+                    f"window [-{extent:g}, {extent:g}]")
