@@ -187,6 +187,18 @@ def require(family: str, capability: str, purpose: str) -> Family:
     return entry
 
 
+def require_data(family: str, data_kind: str, purpose: str, capability: str | None = None) -> Family:
+    """The entry of ``family`` if its models learn from ``data_kind`` (``"images"``, ``"points"``), else a
+    :class:`UserInputError` saying in words what its models learn from and which families fit ``purpose``
+    (those of ``data_kind`` with ``capability``, a :class:`Capabilities` field, if given)."""
+    entry = get_family(family)
+    if data_kind not in entry.data_kinds:
+        able = [f.label for f in families_for(data_kind) if capability is None or getattr(f.capabilities, capability)]
+        raise UserInputError(f"{entry.label} models learn from {' and '.join(entry.data_kinds)}, not {data_kind}, "
+                             f"so they cannot be used for {purpose}; models that can: {', '.join(able)}")
+    return entry
+
+
 def families_for(data_kind: str) -> list[Family]:
     """The families that learn from data of this kind, in registry order."""
     return [f for f in FAMILIES.values() if data_kind in f.data_kinds]

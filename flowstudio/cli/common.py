@@ -24,7 +24,7 @@ from flowstudio.loading import PEER_SUFFIXES, PeerOptions
 from flowstudio.loading import open_model as load_model
 from flowstudio.likelihood import COVARIANCES, LikelihoodSpec
 from flowstudio.models.config import MAX_SIDE
-from flowstudio.registry import require
+from flowstudio.registry import require, require_data
 from flowstudio.transflow import BpdReference, EvidenceCheck, EvidenceStats, judge_encoded
 from flowstudio.transflow.encode import encode_images
 
@@ -63,13 +63,21 @@ def peer_options(args: argparse.Namespace) -> PeerOptions:
 def open_model(args: argparse.Namespace, needs: tuple[str, str] | None = None) -> LoadedModel:
     """Load ``--model`` (or the bundled default) on ``--device``, importing a peer checkpoint with the peer options.
 
-    ``needs`` is ``(capability, purpose)``: the model's family must have it
-    (:func:`flowstudio.registry.require`), e.g. an invertible latent for Transflow.
+    ``needs`` is ``(capability, purpose)`` of a command on images: the model's
+    family must have it (:func:`flowstudio.registry.require`), e.g. an
+    invertible latent for Transflow, and learn from images (a points model is
+    refused in words, :func:`flowstudio.registry.require_data`).
     """
     loaded = load_model(args.model, args.device, peer_options(args))
     if needs is not None:
-        require(loaded.model.family, *needs)
+        check_needs(loaded, needs)
     return loaded
+
+
+def check_needs(loaded: LoadedModel, needs: tuple[str, str]) -> None:
+    """Refuse a model that lacks the capability, or does not learn from images, of ``needs`` (see :func:`open_model`)."""
+    require_data(loaded.model.family, "images", needs[1], needs[0])
+    require(loaded.model.family, *needs)
 
 
 TRANSFLOW = ("invertible_latent", "Transflow (posteriors from example images)")

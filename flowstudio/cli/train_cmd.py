@@ -27,13 +27,15 @@ from flowstudio import __version__
 from flowstudio.checkpoint import atomic_write_bytes
 from flowstudio.cli.common import USER_ERRORS, CliError, check_output
 from flowstudio.cli.options import MAX_BATCH, MAX_SEED, MAX_TEMPERATURE, add_number
+from flowstudio.data.toy2d import TOY_NAMES
 from flowstudio.devices import CHOICES, resolve_device
 from flowstudio.errors import WriteError
 from flowstudio.models import config_from_json
 from flowstudio.models.config import MAX_SIDE
-from flowstudio.registry import DEFAULT_FAMILY, FAMILIES, PRESET_NAMES, Preset, get_family
+from flowstudio.registry import DEFAULT_FAMILY, FAMILIES, PRESET_NAMES, Preset, families_for, get_family
 from flowstudio.training.control import Control, cancel_on_signals, listen
-from flowstudio.training.datasets import BUILTIN, DEFAULT_PORTRAITS, FOLDER_SIDE, MIN_IMAGES, load_training_data
+from flowstudio.training.datasets import (BUILTIN, DEFAULT_POINTS, DEFAULT_PORTRAITS, FOLDER_SIDE, MIN_IMAGES,
+                                          load_training_data)
 from flowstudio.training.distributed import Cluster, from_environment
 from flowstudio.training.engine import TrainJob, amp_enabled, train
 from flowstudio.training.events import describe, make_event, to_json_line
@@ -76,6 +78,8 @@ examples:
   flowstudio train --data digits --family {default} --steps 2000 -o digits.safetensors
   flowstudio train --data my_faces/ --image-size 32 --preset medium --arch hidden=96
   flowstudio train --resume runs/{default}-digits
+  flowstudio train --family maf --data moons --steps 200 -o maf.safetensors
+  flowstudio train --family iaf --data drawing.png --preset medium
   torchrun --nproc_per_node 4 -m flowstudio train --data fashion-mnist --preset large
 
 families:
@@ -86,14 +90,17 @@ families:
 def add_parser(sub: argparse._SubParsersAction) -> None:
     d = TrainSettings()  # the defaults shown in the help are the engine's own
     labels = ", ".join(f.label for f in FAMILIES.values())
-    lines = "\n".join(f"  {f.name:<10} {f.label}: {f.summary} ({f.reference})" for f in FAMILIES.values())
+    lines = "\n".join(f"  {f.name:<14} {f.label}: {f.summary} ({f.reference})" for f in FAMILIES.values())
     p = sub.add_parser("train", help=f"train a model ({labels}) on a data set or image folder",
                        description=DESCRIPTION.format(families=labels, family_lines=lines, default=DEFAULT_FAMILY),
                        formatter_class=argparse.RawDescriptionHelpFormatter)
     what = p.add_argument_group("what to train")
     what.add_argument("--data", metavar="SOURCE",
-                      help=f"{', '.join(BUILTIN)}, or a folder of images (searched recursively; "
-                           "unreadable files are skipped with a warning)")
+                      help=f"images: {', '.join(BUILTIN)}, or a folder of images (searched recursively; "
+                           "unreadable files are skipped with a warning); points, for the families of points "
+                           f"({', '.join(f.name for f in families_for('points'))}): a toy density "
+                           f"({', '.join(TOY_NAMES)}), a .csv file of points (one per row, header optional), "
+                           "or one picture file, whose darkness becomes a 2-D density to learn")
     what.add_argument("--family", choices=list(FAMILIES), default=None,
                       help=f"model family, listed below (default: {DEFAULT_FAMILY})")
     what.add_argument("--preset", choices=PRESET_NAMES, default=None,
@@ -110,7 +117,8 @@ def add_parser(sub: argparse._SubParsersAction) -> None:
                       help="1 = grey, 3 = colour, for folders (default: 3)")
     add_number(what, "--max-images", whole=True, low=MIN_IMAGES, high=10**8, metavar="N",
                       help=f"use at most N images (for portraits: how many to generate, "
-                           f"default {DEFAULT_PORTRAITS})")
+                           f"default {DEFAULT_PORTRAITS}), or N points (for a toy density or a picture: how many "
+                           f"to draw, default {DEFAULT_POINTS:,})")
 
     hyper = p.add_argument_group("optimisation", "--steps, --batch-size and --lr default to the preset's "
                                                    "(see --estimate)")
@@ -138,7 +146,8 @@ def add_parser(sub: argparse._SubParsersAction) -> None:
 
     watch = p.add_argument_group("monitoring and checkpoints")
     add_number(watch, "--eval-every", whole=True, low=1, high=MAX_STEPS, metavar="STEPS",
-                       help=f"held-out bits/dim every STEPS steps and at the end (default: {d.eval_every})")
+                       help=f"held-out score (bits/dim; nats for points) every STEPS steps and at the end "
+                            f"(default: {d.eval_every})")
     add_number(watch, "--log-every", whole=True, low=1, high=MAX_STEPS, metavar="STEPS",
                        help=f"a progress event every STEPS steps (default: {d.log_every})")
     add_number(watch, "--sample-every", whole=True, low=0, high=MAX_STEPS, metavar="STEPS",
@@ -219,7 +228,9 @@ def _new_job(args: argparse.Namespace) -> tuple[TrainJob, dict[str, Any]]:
     family, preset_name = _pick(args.family, DEFAULT_FAMILY), _pick(args.preset, "small")
     entry = get_family(family)
     if data.kind not in entry.data_kinds:
-        raise CliError(f"{entry.label} learns from {' or '.join(entry.data_kinds)}, and {args.data} holds {data.kind}")
+        able = ", ".join(f.name for f in families_for(data.kind))
+        raise CliError(f"{entry.label} learns from {' or '.join(entry.data_kinds)}, and {args.data} holds {data.kind}; "
+                       f"families that learn from {data.kind}: {able} (--family)")
     preset = entry.preset(preset_name)
     overrides = parse_arch(args.arch)
     if args.n_bits is not None:
@@ -254,7 +265,7 @@ def _pick(value: Any, default: Any) -> Any:
 
 
 def _data_name(source: str) -> str:
-    return source if source in BUILTIN else Path(source).resolve().name
+    return source if source in BUILTIN or source in TOY_NAMES else Path(source).resolve().name
 
 
 def _claim_run_dir(requested: Path | None, name: str, cluster: Cluster) -> RunDir | None:

@@ -33,6 +33,7 @@ checkerboard, images) and otherwise the log of a histogram of many samples.
 from __future__ import annotations
 
 import csv
+import io
 import math
 import os
 from collections.abc import Callable
@@ -152,6 +153,19 @@ def load_points_csv(path: str | os.PathLike) -> np.ndarray:
                                  f"{', '.join(cells)[:80]!r}")
         points[i] = values
     return points.astype(np.float32)
+
+
+def save_points_csv(points: np.ndarray, path: str | os.PathLike) -> Path:
+    """Write points ``[n, D]`` as CSV with a header ``x0,x1,...`` (atomically; :func:`load_points_csv` reads it)."""
+    from flowstudio.files import atomic_write_bytes
+
+    points = np.asarray(points)
+    buf = io.StringIO()
+    np.savetxt(buf, points, delimiter=",", fmt="%.7g", header=",".join(f"x{i}" for i in range(points.shape[1])),
+               comments="")
+    path = Path(path)
+    atomic_write_bytes(path, buf.getvalue().encode())
+    return path
 
 
 def _dialect(first: str) -> str | None:

@@ -45,6 +45,8 @@ PREVIEW_SIDE = 256
 """Pixels a side of each panel of a training preview."""
 PREVIEW_GRID = 128
 """Cells a side of the density heat map in a preview of a 2-D flow."""
+PREVIEW_POINTS = 2048
+"""Fewest points a preview scatters (a run's sample count, 16 by default, suits an image grid, not a cloud)."""
 
 
 @dataclass(frozen=True)
@@ -150,11 +152,11 @@ class VectorFlow(nn.Module):
     @torch.no_grad()
     def training_preview(self, count: int, seed: int, temperature: float,
                          check: Callable[[], None] | None = None) -> np.ndarray:
-        """uint8 ``[H, W, 3]``: samples of fixed noise (``seed``) as a scatter plot of their first two coordinates;
-        for a 2-D flow, beside the learned density as a heat map over the same square."""
+        """uint8 ``[H, W, 3]``: ``max(count, PREVIEW_POINTS)`` samples of fixed noise (``seed``) as a scatter plot of
+        their first two coordinates; for a 2-D flow, beside the learned density as a heat map over the same square."""
         if check is not None:
             check()
-        points = self.sample(count, temperature, seed).float().cpu().numpy()
+        points = self.sample(max(count, PREVIEW_POINTS), temperature, seed).float().cpu().numpy()
         return self.picture(points, check)
 
     @torch.no_grad()

@@ -1,6 +1,6 @@
-"""Training data: a built-in data set or a folder of images, split into train and held-out parts.
+"""Training data: a built-in data set, a folder of images, or points, split into train and held-out parts.
 
-Sources (``flowstudio train --data``):
+Sources (``flowstudio train --data``) of images (uint8 ``[N, C, H, W]``, kind ``"images"``):
 
 * ``digits``: scikit-learn's 1,797 grey 8 x 8 digits (optionally resized);
 * ``fashion-mnist``: 60,000 grey 28 x 28 training images; its own 10,000-image
@@ -9,8 +9,19 @@ Sources (``flowstudio train --data``):
   (:mod:`flowstudio.data.portraits`, imported only when asked for);
 * a folder: every image under it, converted to the chosen channels and size.
 
-Except for Fashion-MNIST, 10% of the images (at least one) are held out by a
-seeded shuffle.  Problems with a folder are collected as warning messages
+Sources of points (float32 ``[N, D]``, kind ``"points"``, for the vector flows):
+
+* a toy density name (:data:`flowstudio.data.toy2d.TOY_NAMES`: ``moons``,
+  ``circles``, ``8gaussians``, ``checkerboard``, ``spirals``, ``rings``):
+  :data:`DEFAULT_POINTS` points of data seed 0;
+* a ``.csv`` file: one point per row (:func:`flowstudio.data.toy2d.load_points_csv`);
+* one picture file: the picture as a 2-D density, its darkness the density
+  (:func:`flowstudio.data.toy2d.image_density_points`), :data:`DEFAULT_POINTS`
+  points of data seed 0.  (A single picture cannot be a training set of
+  images, so a picture file always means this.)
+
+``max_images`` caps the number of images, or of points.  Except for
+Fashion-MNIST, 10% of the examples (at least one) are held out by a seeded shuffle.  Problems with a folder are collected as warning messages
 (skipped files and why, how many images were resized or had their channels
 converted) instead of being printed, so the engine can emit them as events.
 """
@@ -26,13 +37,16 @@ import numpy as np
 import torch
 from PIL import Image
 
-from flowstudio.data import load_digits, load_fashion_mnist, load_images
+from flowstudio.data import IMAGE_EXTENSIONS, load_digits, load_fashion_mnist, load_images
+from flowstudio.data.toy2d import TOY_NAMES, image_density_points, load_points_csv, sample_toy
 from flowstudio.errors import UserInputError
 
 MIN_IMAGES = 20
 """Fewer usable images than this cannot train anything (and leave no held-out set)."""
 
 BUILTIN = ("digits", "fashion-mnist", "portraits")
+DEFAULT_POINTS = 20_000
+"""Points drawn from a toy density or a picture when no count is given."""
 DEFAULT_PORTRAITS = 20_000
 FOLDER_SIDE = 32
 LISTED_PROBLEMS = 10
@@ -73,9 +87,13 @@ class TrainData:
 
 def load_training_data(source: str, image_size: int | None = None, channels: int | None = None,
                        max_images: int | None = None, seed: int = 0) -> TrainData:
-    """Load ``source`` (a :data:`BUILTIN` name or a folder) and split it; raises :class:`DataError`."""
+    """Load ``source`` (a :data:`BUILTIN` or toy name, a folder, a CSV or picture file) and split it;
+    raises :class:`DataError`."""
     if max_images is not None and max_images < MIN_IMAGES:
-        raise DataError(f"--max-images {max_images}: at least {MIN_IMAGES} images are needed to train")
+        raise DataError(f"--max-images {max_images}: at least {MIN_IMAGES} examples are needed to train")
+    if source in TOY_NAMES or Path(source).suffix.lower() == ".csv" or _is_picture(source):
+        _fixed_format(source, image_size, channels, side=None, n_channels=None)
+        return _load_points(source, max_images, seed)
     if source == "fashion-mnist":
         _fixed_format(source, image_size, channels, side=28, n_channels=1)
         train, _ = load_fashion_mnist("train", limit=max_images)
@@ -104,7 +122,10 @@ def load_training_data(source: str, image_size: int | None = None, channels: int
 
 
 def _fixed_format(source: str, image_size: int | None, channels: int | None, side: int | None,
-                  n_channels: int) -> None:
+                  n_channels: int | None) -> None:
+    """Refuse ``--image-size``/``--channels`` where ``source`` fixes them (``n_channels=None``: points)."""
+    if n_channels is None and (image_size is not None or channels is not None):
+        raise DataError(f"--image-size and --channels are for images; {source} gives points")
     if image_size is not None and side is not None and image_size != side:
         raise DataError(f"--image-size: {source} images are {side}x{side}; other sizes are for folders and digits")
     if channels is not None and channels != n_channels:
@@ -115,7 +136,8 @@ def _fixed_format(source: str, image_size: int | None, channels: int | None, sid
 
 def _load_folder(folder: Path, side: int, channels: int, max_images: int | None, seed: int) -> TrainData:
     if not folder.is_dir():
-        raise DataError(f"--data {str(folder)!r}: not a folder, and not one of {', '.join(BUILTIN)}")
+        raise DataError(f"--data {str(folder)!r}: not a folder, and not one of {', '.join(BUILTIN)} (images) or "
+                        f"{', '.join(TOY_NAMES)} (points), a .csv file of points or a picture file")
     result = load_images([folder], channels, (side, side))
     warnings = [_skipped_warning(result.errors)] if result.errors else []
     warnings += _conversion_warnings(result.paths, side, channels)
@@ -157,11 +179,35 @@ def _conversion_warnings(paths: list[Path], side: int, channels: int) -> list[st
     return warnings
 
 
-def _split(images: np.ndarray, seed: int, description: str, licence: str, warnings: list[str]) -> TrainData:
-    """Hold out 10% (at least one image) by a seeded shuffle."""
-    if len(images) < MIN_IMAGES:
-        raise DataError(f"only {len(images)} usable images: at least {MIN_IMAGES} are needed to train")
-    order = np.random.default_rng(seed).permutation(len(images))
-    n_test = max(1, len(images) // 10)
-    t = torch.from_numpy(np.ascontiguousarray(images[order]))
-    return TrainData(t[n_test:], t[:n_test], description, licence, warnings)
+def _is_picture(source: str) -> bool:
+    path = Path(source)
+    return path.suffix.lower() in IMAGE_EXTENSIONS and not path.is_dir()
+
+
+def _load_points(source: str, max_points: int | None, seed: int) -> TrainData:
+    n = max_points or DEFAULT_POINTS
+    if source in TOY_NAMES:
+        return _split(sample_toy(source, n, seed=0), seed, f"toy density {source} ({n:,} points, data seed 0; "
+                      "10% held out)", "toy density drawn by Flow Studio: no restrictions", [], kind="points")
+    path = Path(source)
+    if not path.is_file():
+        raise DataError(f"--data {source!r}: no such file")
+    if path.suffix.lower() == ".csv":
+        points = load_points_csv(path)[:max_points]
+        return _split(points, seed, f"{len(points):,} points of {points.shape[1]} dimensions from {path.name} "
+                      "(10% held out)", f"as the points in {path.name}", [], kind="points")
+    points = image_density_points(path, n, seed=0)
+    return _split(points, seed, f"picture {path.name} as a 2-D density ({n:,} points, data seed 0; 10% held out)",
+                  f"as the picture {path.name}", [], kind="points")
+
+
+def _split(examples: np.ndarray, seed: int, description: str, licence: str, warnings: list[str],
+           kind: str = "images") -> TrainData:
+    """Hold out 10% (at least one example) by a seeded shuffle."""
+    if len(examples) < MIN_IMAGES:
+        raise DataError(f"only {len(examples)} usable {'points' if kind == 'points' else 'images'}: "
+                        f"at least {MIN_IMAGES} are needed to train")
+    order = np.random.default_rng(seed).permutation(len(examples))
+    n_test = max(1, len(examples) // 10)
+    t = torch.from_numpy(np.ascontiguousarray(examples[order]))
+    return TrainData(t[n_test:], t[:n_test], description, licence, warnings, kind=kind)

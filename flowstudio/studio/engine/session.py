@@ -33,7 +33,7 @@ from flowstudio.card import ModelCard
 from flowstudio.checkpoint import LoadedModel
 from flowstudio.data.images import Conversion, iter_image_paths, iter_loaded_images
 from flowstudio.imaging import file_digest
-from flowstudio.registry import require
+from flowstudio.registry import require, require_data
 from flowstudio.loading import open_model_stages
 from flowstudio.studio.requests import SampleRequest
 from flowstudio.transflow import (BpdReference, DiagGaussian, EvidenceAdvice, EvidenceCheck, EvidenceStats,
@@ -165,7 +165,9 @@ class Engine:
     """A loaded model with its per-image latent cache and per-combination statistics cache."""
 
     def __init__(self, loaded: LoadedModel):
-        require(loaded.model.family, "invertible_latent", "the studio's Transflow (posteriors from example images)")
+        purpose = "the studio's Transflow (posteriors from example images)"
+        require_data(loaded.model.family, "images", purpose, "invertible_latent")  # points go to the playground
+        require(loaded.model.family, "invertible_latent", purpose)
         self.loaded = loaded
         self.model = loaded.model
         self.reference = BpdReference.from_card(loaded.card)
