@@ -1,6 +1,6 @@
 """``flowstudio screenshot``: render the app's canonical views to PNGs, offscreen.
 
-Uses the bundled model and example sets, a throwaway settings folder (the
+Uses the bundled model (or ``--model``) and example sets, a throwaway settings folder (the
 user's preferences and recovery files are never touched) and Qt's offscreen
 platform unless another is set, so it runs on machines without a display.
 """
@@ -26,10 +26,12 @@ def _size(text: str) -> tuple[int, int]:
 
 def add_parser(sub: argparse._SubParsersAction) -> None:
     p = sub.add_parser("screenshot", help="save screenshots of the desktop app's main views",
-                       description="Render the desktop app offscreen with the bundled model and example sets, "
+                       description="Render the desktop app offscreen with the bundled model (or --model) and example sets, "
                                    "wait until every view has finished drawing, and save one PNG per view.")
     p.add_argument("--out", type=Path, required=True, help="folder for the PNGs (created if needed)")
     p.add_argument("--size", type=_size, default=(1400, 900), metavar="WxH", help="window size (default: 1400x900)")
+    p.add_argument("-m", "--model", type=Path, default=None,
+                   help="open this checkpoint instead of the bundled model (e.g. a GLF model)")
     add_number(p, "--scale", whole=False, low=0.25, high=4, default=1.0,
                help="device pixel ratio to render at, e.g. 2 for a high-DPI screen")
     p.set_defaults(run=run)
@@ -62,6 +64,8 @@ def run(args: argparse.Namespace) -> int:
         window.show()
         window.start()
         try:
+            if args.model is not None:
+                window.studio.load_model(str(args.model))
             paths = take_screenshots(window, args.out)
         finally:
             window.close_now()
