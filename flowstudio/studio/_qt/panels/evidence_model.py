@@ -8,7 +8,9 @@ for a pixmap at the view's device pixel ratio when it paints a tile, so
 only visible tiles ever become pixmaps.
 
 A tile shows the image as the model sees it, a checkbox (included in the
-posterior or not), the image's bits/dim, and a badge: amber when the model
+posterior or not), the image's bits/dim (for a model without an exact image
+likelihood, GLF, its latent NLL, with the reconstruction error in the
+tooltip: :func:`score_lines`), and a badge: amber when the model
 finds the image very unlikely (its reason in the tooltip), red when the
 file cannot be read, an hourglass while it is being read ("no model" while
 no model is open to read it).
