@@ -23,7 +23,7 @@ from flowstudio import __version__
 from flowstudio.cli.errors import USER_ERRORS
 from flowstudio.cli.options import OptionError, Parser
 
-SUBCOMMANDS = ("sample", "interpolate", "classify", "score", "info", "import", "train", "gui", "screenshot",
+SUBCOMMANDS = ("sample", "interpolate", "classify", "score", "evaluate", "info", "import", "train", "gui", "screenshot",
                "selfcheck")
 """Subcommand names, in help order; ``NAME`` lives in ``flowstudio.cli.NAME_cmd``."""
 DEFAULT_COMMAND = "gui"

@@ -16,8 +16,8 @@ Architecture (``x`` in [0, 1], standardised by the train split's mean and std)::
     conv3x3(32->64)+BN+ReLU
     flatten(3136) -> FC 128 + ReLU          <- features  phi(x) in R^128
 
-(small enough that an epoch on the 60,000 training images takes about a minute
-on two CPU threads)
+(small enough that an epoch on the 60,000 training images takes about two and a
+half minutes on two idle CPU threads; the bundled 4 epochs reach 91.9 % test accuracy)
     dropout, FC 10                          <- logits
 
 The weights are bundled as ``resources/metrics/fashion_classifier.safetensors``
