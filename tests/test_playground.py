@@ -13,6 +13,7 @@ from flowstudio.checkpoint import load_checkpoint
 from flowstudio.data.toy2d import EXTENT, grid_points
 from flowstudio.errors import UserInputError
 from flowstudio.imaging import read_png_params
+from flowstudio.playground.recording import Recording
 from flowstudio.playground.render import grid_ground, warped_grid_image
 from flowstudio.playground.session import PlaygroundSession, PlaygroundSettings
 from flowstudio.playground.targets import bundled_pictures, csv_target, picture_target, toy_target
@@ -87,7 +88,7 @@ def test_reset_gives_back_the_same_untrained_model_and_clears_the_recording():
     session = tiny_session()
     first = session.frame().log_density
     session.advance(60.0, 5)
-    assert session.step_count == 5 and len(session.recording.frames) == 1
+    assert session.step_count == 5 and len(session.recording.frames) == 1  # the first frame is always kept
     session.reset()
     assert session.step_count == 0 and session.loss is None and not session.recording.frames
     assert np.allclose(session.frame().log_density, first)
@@ -105,7 +106,7 @@ def test_exports_write_a_png_with_parameters_an_animation_and_a_checkpoint(tmp_p
         assert im.width > 3 * 64
     gif = session.export_animation(tmp_path / "run.gif")
     with Image.open(gif) as im:
-        assert im.format == "GIF" and im.n_frames == 3
+        assert im.format == "GIF" and im.n_frames == 2  # frames 1 and 3: one in two is kept at first
     model = session.save_model(tmp_path / "moons.safetensors")
     loaded = load_checkpoint(model)
     assert loaded.card.steps == 6
@@ -121,7 +122,7 @@ def test_an_empty_recording_cannot_be_animated(tmp_path):
 
 def test_recording_thins_evenly_and_stays_bounded():
     session = tiny_session()
-    session.recording.max_frames = 4
+    session.recording = Recording(max_frames=4, first_stride=1)
     for _ in range(9):
         session.advance(60.0, 1, size=32)
     # kept: 1 2 3 4 -> full: 1 3, stride 2 -> 1 3 5 7 -> full: 1 5, stride 4 -> 1 5 9

@@ -132,7 +132,7 @@ def test_every_panel_has_a_view_entry_with_a_shortcut_and_docks_show_their_tabs_
     entries = [a for a in view.actions() if not a.isSeparator()][:len(specs)]
     assert [(a.text(), a.shortcut().toString()) for a in entries] == [
         (spec.title, f"Ctrl+{n}") for n, spec in enumerate(specs, 1)][:9]
-    assert ("View", "Model", QKeySequence("Ctrl+8").toString(QKeySequence.SequenceFormat.NativeText)) in (
+    assert ("View", "Model", QKeySequence("Ctrl+9").toString(QKeySequence.SequenceFormat.NativeText)) in (
         window.shortcut_rows())
 
     switch = next(bar for bar in window.findChildren(QTabBar) if bar.parentWidget() is window

@@ -1,8 +1,10 @@
 """The frames of a training kept for its animation, thinned as it grows so memory stays bounded.
 
 A run of any length keeps at most :data:`MAX_FRAMES` frames, evenly spaced:
-frames are kept every ``stride``-th one; when the buffer is full, every
-other kept frame is dropped and the stride doubles.  So a long run's
+frames are kept every ``stride``-th one (at first every
+:data:`FIRST_STRIDE`-th: composing a frame costs the worker time that
+training and the live view could use); when the buffer is full, every other
+kept frame is dropped and the stride doubles.  So a long run's
 animation spans the whole training at an even pace instead of its end.
 """
 
@@ -13,6 +15,7 @@ from typing import Any
 from PIL import Image
 
 MAX_FRAMES = 160
+FIRST_STRIDE = 2
 FRAME_SCALE = 0.75
 """Recorded frames are the composed frame at this scale (an animation is seen smaller than the live view)."""
 
@@ -20,15 +23,15 @@ FRAME_SCALE = 0.75
 class Recording:
     """Composed, scaled frames of a session, evenly thinned to at most ``max_frames``."""
 
-    def __init__(self, max_frames: int = MAX_FRAMES, scale: float = FRAME_SCALE):
-        self.max_frames, self.scale = max_frames, scale
+    def __init__(self, max_frames: int = MAX_FRAMES, scale: float = FRAME_SCALE, first_stride: int = FIRST_STRIDE):
+        self.max_frames, self.scale, self.first_stride = max_frames, scale, first_stride
         self.frames: list[Image.Image] = []
-        self.stride = 1
+        self.stride = first_stride
         self._seen = 0
 
     def clear(self) -> None:
         self.frames.clear()
-        self.stride, self._seen = 1, 0
+        self.stride, self._seen = self.first_stride, 0
 
     def add(self, pictures: Any) -> None:
         """Keep ``pictures`` (a :class:`~flowstudio.playground.session.Pictures`) if it falls on the stride."""

@@ -41,6 +41,7 @@ PANEL_MODULES = (
     "flowstudio.studio._qt.views.interpolation_view",
     "flowstudio.studio._qt.views.classify_view",
     "flowstudio.studio._qt.views.train_view",
+    "flowstudio.studio._qt.views.playground_view",
 )
 """Modules that register panels when imported, in no particular order (``order`` sorts them)."""
 
