@@ -43,3 +43,10 @@ def test_evaluate_refuses_models_of_other_images_and_bad_counts(glf_path, capsys
     assert "needs a model of 1x28x28 grey images" in capsys.readouterr().err
     assert main(["evaluate", "-m", str(glf_path), "-n", "20000"]) == 2
     assert "-n" in capsys.readouterr().err
+
+
+def test_evaluate_refuses_a_points_model_in_words(tmp_path, capsys):
+    maf = save_checkpoint(build_model({"family": "maf", "dim": 2, "transforms": 1, "hidden": 8}),
+                          tmp_path / "maf.safetensors")
+    assert main(["evaluate", "-m", str(maf), "-n", "10"]) == 2
+    assert "not images" in capsys.readouterr().err

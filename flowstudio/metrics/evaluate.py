@@ -16,6 +16,7 @@ from flowstudio.errors import UserInputError
 from flowstudio.metrics.fashion_classifier import FashionCNN
 from flowstudio.metrics.frechet import DEFAULT_K, DEFAULT_N, SampleQuality, sample_quality
 from flowstudio.models import ImageFlow
+from flowstudio.registry import require_data
 
 FASHION_SHAPE = (1, 28, 28)
 TEST_IMAGES = 10_000
@@ -34,6 +35,7 @@ def evaluate_sample_quality(model: ImageFlow, n: int = DEFAULT_N, seed: int = 0,
                             classifier: FashionCNN | None = None, k: int = DEFAULT_K,
                             batch_size: int = 500) -> SampleQuality:
     """FD-FashionCNN, precision and recall of ``n`` samples of ``model`` against ``n`` test images."""
+    require_data(model.family, "images", "FD-FashionCNN (the sample quality of Fashion-MNIST images)")
     if tuple(model.image_shape) != FASHION_SHAPE:
         shape = "x".join(map(str, model.image_shape))
         raise UserInputError(f"{shape} images: FD-FashionCNN uses a Fashion-MNIST classifier and so needs a "
