@@ -20,7 +20,7 @@ from typing import ClassVar
 
 import zuko
 
-from flowstudio.models.vector import ZukoFlow, ZukoFlowConfig, hidden_layers
+from flowstudio.models.vector import ZukoFlow, ZukoFlowConfig
 
 
 @dataclass(frozen=True)
@@ -32,7 +32,8 @@ class IAF(ZukoFlow):
     """The inverse of zuko's MAF transform over the same standard normal base (:class:`IAFConfig`)."""
 
     config_type = IAFConfig
+    zuko_flow = zuko.flows.MAF
 
     def build_flow(self, config: IAFConfig) -> zuko.flows.Flow:
-        maf = zuko.flows.MAF(config.dim, transforms=config.transforms, hidden_features=hidden_layers(config))
+        maf = super().build_flow(config)
         return zuko.flows.Flow(maf.transform.inv, maf.base)

@@ -20,7 +20,7 @@ from typing import ClassVar
 
 import zuko
 
-from flowstudio.models.vector import ZukoFlow, ZukoFlowConfig, hidden_layers
+from flowstudio.models.vector import ZukoFlow, ZukoFlowConfig
 
 
 @dataclass(frozen=True)
@@ -32,6 +32,4 @@ class MAF(ZukoFlow):
     """zuko's MAF with ``transforms`` MADE layers of ``depth`` x ``hidden`` units (:class:`MAFConfig`)."""
 
     config_type = MAFConfig
-
-    def build_flow(self, config: MAFConfig) -> zuko.flows.MAF:
-        return zuko.flows.MAF(config.dim, transforms=config.transforms, hidden_features=hidden_layers(config))
+    zuko_flow = zuko.flows.MAF

@@ -36,6 +36,7 @@ from torch import nn
 from flowstudio.errors import ConfigError, UserInputError
 from flowstudio.imaging_points import heat_map, scatter, view_extent
 from flowstudio.layout import LatentLayout
+from flowstudio.models.base import ImageFlow
 from flowstudio.models.config import FlowConfig, setting, whole
 
 MAX_DIM = 256
@@ -88,17 +89,13 @@ class VectorFlow(nn.Module):
         self.dim = config.dim
         self.layout = LatentLayout.of([("z", (config.dim,))])
 
-    @property
-    def family(self) -> str:
-        return self.config.family
-
-    @property
-    def latent_dim(self) -> int:
-        return self.dim
-
-    @property
-    def device(self) -> torch.device:
-        return next(self.parameters()).device
+    # The same as an image flow's (borrowed, not copied: they need only config, layout, decode and parameters).
+    family = ImageFlow.family
+    latent_dim = ImageFlow.latent_dim
+    device = ImageFlow.device
+    sample = ImageFlow.sample
+    """``n`` points from ``eps ~ N(0, temperature^2 I)``; a ``seed`` reproduces them on any device (the noise is
+    drawn on the CPU with its own generator)."""
 
     # -- subclass hooks -----------------------------------------------------
     def _encode(self, x: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor]:
@@ -120,13 +117,6 @@ class VectorFlow(nn.Module):
 
     def log_prob(self, x: torch.Tensor) -> torch.Tensor:
         return self.encode(x)[1]
-
-    def sample(self, n: int, temperature: float = 1.0, seed: int | None = None) -> torch.Tensor:
-        """``n`` points from ``eps ~ N(0, temperature^2 I)``; a ``seed`` reproduces them on any device (the noise
-        is drawn on the CPU with its own generator)."""
-        gen = torch.Generator().manual_seed(int(seed)) if seed is not None else None
-        eps = torch.randn(n, self.latent_dim, generator=gen) * float(temperature)
-        return self.decode(eps.to(self.device))
 
     def _check(self, x: torch.Tensor, what: str, context: torch.Tensor | None) -> None:
         if context is not None:
@@ -178,16 +168,34 @@ class VectorFlow(nn.Module):
         return np.concatenate([heat, gap, dots], 1)
 
 
-class ZukoFlow(VectorFlow):
-    """A vector flow whose bijection and base are a zuko flow, :attr:`flow` (built by :meth:`build_flow`)."""
+@dataclass(frozen=True)
+class ZukoFlowConfig(VectorFlowConfig):
+    """The settings every zuko-backed family shares: how many transforms, and each conditioner's MLP."""
 
-    def __init__(self, config: VectorFlowConfig):
+    transforms: int = setting(4, low=1, high=16, help="transforms (autoregressive or coupling layers) in the flow")
+    hidden: int = setting(64, low=1, high=512, help="width of each transform's conditioner MLP")
+    depth: int = setting(2, low=1, high=4, help="hidden layers of each transform's conditioner MLP")
+
+
+class ZukoFlow(VectorFlow):
+    """A vector flow whose bijection and base are a zuko flow, :attr:`flow` (built by :meth:`build_flow`).
+
+    A family names its zuko flow class (:attr:`zuko_flow`, e.g. ``zuko.flows.MAF``)
+    and any further keyword arguments (:attr:`zuko_options`); it overrides
+    :meth:`build_flow` only to change the flow zuko builds (IAF inverts it).
+    """
+
+    zuko_flow: ClassVar[Callable[..., nn.Module]]
+    zuko_options: ClassVar[dict[str, Any]] = {}
+
+    def __init__(self, config: ZukoFlowConfig):
         super().__init__(config)
         self.flow = self.build_flow(config)
 
-    def build_flow(self, config: VectorFlowConfig) -> nn.Module:
-        """The ``zuko.lazy.Flow`` (unconditional) of this family; subclasses define it."""
-        raise NotImplementedError
+    def build_flow(self, config: ZukoFlowConfig) -> nn.Module:
+        """The zuko flow of ``config``: ``transforms`` layers with ``depth`` x ``hidden`` conditioner MLPs."""
+        return type(self).zuko_flow(config.dim, transforms=config.transforms,
+                                    hidden_features=[config.hidden] * config.depth, **self.zuko_options)
 
     def _encode(self, x: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor]:
         dist = self.flow()
@@ -196,17 +204,3 @@ class ZukoFlow(VectorFlow):
 
     def _decode(self, eps: torch.Tensor) -> torch.Tensor:
         return self.flow().transform.inv(eps)
-
-
-def hidden_layers(config: ZukoFlowConfig) -> list[int]:
-    """zuko's ``hidden_features``: ``depth`` layers of ``hidden`` units."""
-    return [config.hidden] * config.depth
-
-
-@dataclass(frozen=True)
-class ZukoFlowConfig(VectorFlowConfig):
-    """The settings every zuko-backed family shares: how many transforms, and each conditioner's MLP."""
-
-    transforms: int = setting(4, low=1, high=16, help="transforms (autoregressive or coupling layers) in the flow")
-    hidden: int = setting(64, low=1, high=512, help="width of each transform's conditioner MLP")
-    depth: int = setting(2, low=1, high=4, help="hidden layers of each transform's conditioner MLP")

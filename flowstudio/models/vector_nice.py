@@ -21,7 +21,7 @@ from typing import ClassVar
 import torch
 import zuko
 
-from flowstudio.models.vector import ZukoFlow, ZukoFlowConfig, hidden_layers
+from flowstudio.models.vector import ZukoFlow, ZukoFlowConfig
 
 
 @dataclass(frozen=True)
@@ -34,10 +34,11 @@ class VectorNICE(ZukoFlow):
     (:class:`VectorNICEConfig`)."""
 
     config_type = VectorNICEConfig
+    zuko_flow = zuko.flows.NICE
+    zuko_options = {"univariate": zuko.transforms.AdditiveTransform, "shapes": ((),)}
 
     def build_flow(self, config: VectorNICEConfig) -> zuko.flows.Flow:
-        nice = zuko.flows.NICE(config.dim, transforms=config.transforms, hidden_features=hidden_layers(config),
-                               univariate=zuko.transforms.AdditiveTransform, shapes=((),))
+        nice = super().build_flow(config)
         scaling = zuko.flows.UnconditionalTransform(zuko.transforms.MonotonicAffineTransform,
                                                     torch.zeros(config.dim), torch.zeros(config.dim))
         return zuko.flows.Flow([*nice.transform.transforms, scaling], nice.base)

@@ -18,7 +18,7 @@ from typing import ClassVar
 
 import zuko
 
-from flowstudio.models.vector import ZukoFlow, ZukoFlowConfig, hidden_layers
+from flowstudio.models.vector import ZukoFlow, ZukoFlowConfig
 
 
 @dataclass(frozen=True)
@@ -30,6 +30,4 @@ class VectorRealNVP(ZukoFlow):
     """zuko's RealNVP: ``transforms`` affine couplings of ``depth`` x ``hidden`` MLPs (:class:`VectorRealNVPConfig`)."""
 
     config_type = VectorRealNVPConfig
-
-    def build_flow(self, config: VectorRealNVPConfig) -> zuko.flows.RealNVP:
-        return zuko.flows.RealNVP(config.dim, transforms=config.transforms, hidden_features=hidden_layers(config))
+    zuko_flow = zuko.flows.RealNVP
