@@ -41,6 +41,7 @@ examples:
                          --to resources/evidence/fashion/ankle-boots -o strip.png --gif strip.gif
   flowstudio classify --classes resources/evidence/fashion my_images/ -o sorted.csv
   flowstudio score my_images/
+  flowstudio evaluate -n 2000   (sample quality: FD-FashionCNN, precision, recall)
   flowstudio gui             (or just: flowstudio)
 """
 
