@@ -87,8 +87,9 @@ def startup(repeats: int) -> None:
 
 
 def in_app(repeats: int) -> None:
-    from PySide6.QtCore import QElapsedTimer, QEventLoop, Qt, QTimer
+    from PySide6.QtCore import QElapsedTimer, QEventLoop, QTimer
     import torch
+    from event_loop import report, tick_gaps  # this folder's helper (the script's own folder is on sys.path)
 
     from flowstudio.studio._qt.app import create_app
     from flowstudio.studio._qt.main_window import MainWindow
@@ -143,33 +144,19 @@ def in_app(repeats: int) -> None:
     # 2. The GUI thread's longest stall while lambda is dragged, next to the same measure with the app idle
     #    (what the machine's other load alone costs).
     def stalls(dragging: bool, seconds: float = 3.0) -> tuple[list[float], int, int]:
-        gaps: list[float] = []
-        tick = QElapsedTimer()
-        tick.start()
-
-        def on_tick() -> None:
-            gaps.append(tick.nsecsElapsed() / 1e6)
-            tick.restart()
-
-        ticker = QTimer(interval=2, timeout=on_tick)
-        ticker.setTimerType(Qt.TimerType.PreciseTimer)
         values = iter([round(0.1 + 0.9 * abs(((i * 0.02) % 2) - 1), 2) for i in range(int(seconds * 1000 / 16))])
         drag = QTimer(interval=16)
         drag.timeout.connect(lambda: studio.edit.change_params(lam=next(values, 0.5), drag="bench"))
         drawn: list[object] = []
         studio.sampleRendered.connect(drawn.append)
-        ticker.start()
-        if dragging:
-            drag.start()
-        wait_until(lambda: False, timeout_s=seconds)
-        drag.stop()
-        wait_until_idle(window)
-        ticker.stop()
+        with tick_gaps() as gaps:
+            if dragging:
+                drag.start()
+            wait_until(lambda: False, timeout_s=seconds)
+            drag.stop()
+            wait_until_idle(window)
         studio.sampleRendered.disconnect(drawn.append)
-        return gaps[1:], len(drawn), int(seconds * 1000 / 16) if dragging else 0
-
-    def report(label: str, gaps: list[float], note: str) -> None:
-        print(f"{label:<28} {max(gaps):7.1f} ms  (p99 {statistics.quantiles(gaps, n=100)[98]:.1f} ms{note})")
+        return gaps, len(drawn), int(seconds * 1000 / 16) if dragging else 0
 
     idle_gaps, _, _ = stalls(dragging=False)
     gaps, grids, requests = stalls(dragging=True)

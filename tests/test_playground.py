@@ -13,8 +13,9 @@ from flowstudio.checkpoint import load_checkpoint
 from flowstudio.data.toy2d import EXTENT, grid_points
 from flowstudio.errors import UserInputError
 from flowstudio.imaging import read_png_params
+from flowstudio.imaging_points import scatter
 from flowstudio.playground.recording import Recording
-from flowstudio.playground.render import grid_ground, warped_grid_image
+from flowstudio.playground.render import grid_ground, ink_dots, warped_grid_image
 from flowstudio.playground.session import PlaygroundSession, PlaygroundSettings
 from flowstudio.playground.targets import bundled_pictures, csv_target, picture_target, toy_target
 from flowstudio.playground.views import histogram_log_density, latent_grid_lines, normalised_density
@@ -171,3 +172,13 @@ def test_the_warped_grid_picture_skips_lines_thrown_to_infinity():
     ground = grid_ground(np.zeros((10, 2), np.float32), 32)
     image = warped_grid_image(lines, ground)
     assert image.size == (32, 32)
+
+
+def test_ink_dots_draw_exactly_what_the_scatter_plot_draws():
+    rng = np.random.default_rng(0)
+    points = np.concatenate([rng.normal(size=(400, 2)) * 1.5, [[3.99, -3.99], [9.0, 0.0], [np.nan, 1.0]]])
+    background = rng.integers(0, 256, size=(64, 64, 3), dtype=np.uint8)
+    expected = scatter(points, 64, EXTENT, radius=1, alpha=0.55, ink=(250, 250, 246), background=background)
+    drawn = background.copy()
+    ink_dots(drawn, points, (250, 250, 246), alpha=0.55)
+    assert np.array_equal(drawn, expected)

@@ -78,7 +78,7 @@ class PlaygroundSettings:
     preset: str = setting("small", help=f"the family's size preset (its architecture), or {TINY!r}: the "
                           "registry's smallest one, for quick checks")
     batch_size: int = setting(256, low=8, high=8192, help="points per step")
-    lr: float = setting(5e-3, low=1e-6, high=1.0, help="Adam learning rate")
+    lr: float = setting(3e-3, low=1e-6, high=1.0, help="Adam learning rate")
     seed: int = setting(0, low=0, high=2**32 - 1, help="seed of the weights, the batches and the drawn samples")
     resolution: int = setting(48, low=8, high=256, help="cells a side of the learned heat map")
     samples: int = setting(500, low=0, high=20_000, help="sample points drawn on the learned density")
