@@ -180,3 +180,15 @@ def test_maf_and_iaf_are_zukos_own_flows(case):
         torch.manual_seed(7)
         assert torch.equal(model.decode(torch.randn(5, model.dim)), drawn)
     assert torch.equal(model(x, torch.rand(x.shape)), -raw().log_prob(x))  # the training loss is zuko's NLL
+
+
+@pytest.mark.parametrize("case", sorted(c for c, config in CASES.items() if "dim" in config))
+def test_the_loss_of_points_stays_float32_under_bf16_autocast(case):
+    """(Image flows run their convolutions in bf16 under autocast by design.)"""
+    model = randomized(build_model(CASES[case]))
+    x = model_inputs(model, 16, torch.Generator().manual_seed(2))
+    with torch.no_grad():
+        exact = model(x, torch.rand(x.shape))
+        with torch.autocast("cpu", dtype=torch.bfloat16):
+            under_autocast = model(x, torch.rand(x.shape))
+    assert under_autocast.dtype == torch.float32 and torch.equal(under_autocast, exact)

@@ -128,8 +128,14 @@ class VectorFlow(nn.Module):
     # -- the training contract --------------------------------------------------------------------------
     def forward(self, batch: torch.Tensor, noise: torch.Tensor | None = None) -> torch.Tensor:
         """Per-example loss ``-log p(x)`` of float32 points ``[B, D]``; ``noise`` is not used (points are
-        continuous: nothing to dequantize)."""
-        return -self.log_prob(batch)
+        continuous: nothing to dequantize).
+
+        Runs in float32 even under the engine's bf16 autocast: these small
+        MLPs gain nothing from bf16, and the log-determinants would lose
+        their precision (bf16 keeps about three significant digits).
+        """
+        with torch.autocast(device_type=batch.device.type, enabled=False):
+            return -self.log_prob(batch.float())
 
     def heldout_score(self, batch: torch.Tensor) -> torch.Tensor:
         """Per-example negative log-likelihood in nats (deterministic)."""
