@@ -14,7 +14,8 @@ measures stalls.  Prints:
    samples | warped grid) painted per second of training (goal >= 10);
 3. **time to a trained model**: training steps and wall time, and the
    held-out negative log-likelihood (nats per point) at step 0 and at the end,
-   next to a long reference training of the same settings without the GUI.
+   next to a long reference training of the same settings without the GUI
+   (``--png`` saves the last frame, to see it).
 
 Runs with a throwaway settings folder; the user's preferences are untouched.
 """
@@ -58,6 +59,7 @@ def main() -> None:
     parser.add_argument("--density", default="moons", help="toy density to learn (default: moons)")
     parser.add_argument("--reference-steps", type=int, default=3000,
                         help="steps of the headless reference training (default: 3000)")
+    parser.add_argument("--png", help="also save the last frame there (to see what the measured time learnt)")
     args = parser.parse_args()
 
     import torch
@@ -103,6 +105,8 @@ def main() -> None:
           f"{session.settings.family} {session.settings.preset}, batch {session.settings.batch_size}, "
           f"lr {session.settings.lr:g}; torch threads {torch.get_num_threads()})")
     settings = session.settings.params()
+    if args.png:
+        session.export_png(view.pictures, args.png)
     window.close_now()
     reference = reference_nll(args.density, settings, args.reference_steps)
     print(f"{'held-out NLL (nats per point)':<{WIDTH}} {start_nll:7.3f} at step 0 -> {end_nll:.3f} at step {steps}; "

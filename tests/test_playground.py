@@ -13,12 +13,12 @@ from flowstudio.checkpoint import load_checkpoint
 from flowstudio.data.toy2d import EXTENT, grid_points
 from flowstudio.errors import UserInputError
 from flowstudio.imaging import read_png_params
-from flowstudio.imaging_points import scatter
+from flowstudio.imaging_points import VIRIDIS, scatter
 from flowstudio.playground.recording import Recording
-from flowstudio.playground.render import grid_ground, ink_dots, warped_grid_image
+from flowstudio.playground.render import grid_ground, heat_image, ink_dots, warped_grid_image
 from flowstudio.playground.session import PlaygroundSession, PlaygroundSettings
 from flowstudio.playground.targets import bundled_pictures, csv_target, picture_target, toy_target
-from flowstudio.playground.views import histogram_log_density, latent_grid_lines, normalised_density
+from flowstudio.playground.views import histogram_log_density, latent_grid_lines
 
 
 @pytest.fixture(autouse=True)
@@ -54,18 +54,17 @@ def test_warped_grid_has_the_latent_grids_shape_and_is_the_flows_decode_of_it():
     assert frame.log_density.shape == (16, 16) and frame.samples.shape == (50, 2)
 
 
-def test_heat_map_normalisation_integrates_to_one_and_matches_a_known_density():
-    size = 64
+def test_heat_map_puts_the_densest_cell_at_the_top_of_the_colour_map_whatever_the_densitys_height():
+    size = 16
     x = grid_points(size).astype(np.float64)
     log_normal = (-0.5 * (x ** 2).sum(1) - math.log(2 * math.pi)).reshape(size, size)
-    cell = (2 * EXTENT / size) ** 2
-    p = normalised_density(log_normal)
-    assert p.sum() * cell == pytest.approx(1.0)
-    # N(0, I) has almost all its mass in [-4, 4]^2, so normalising barely changes it.
-    assert np.allclose(p, np.exp(log_normal), rtol=1e-3)
-    assert np.allclose(normalised_density(log_normal + 7.0), p)  # any constant offset of log p cancels
-    zero = np.full((4, 4), -np.inf)
-    assert np.array_equal(normalised_density(zero), np.zeros((4, 4)))
+    log_normal[0, 0] = -np.inf  # a cell of zero density
+    image = np.asarray(heat_image(log_normal, size))  # one pixel a cell: no enlargement
+    peak = np.unravel_index(np.argmax(log_normal), log_normal.shape)
+    assert np.array_equal(image[peak], VIRIDIS[255]) and np.array_equal(image[0, 0], VIRIDIS[0])
+    assert np.array_equal(np.asarray(heat_image(log_normal + 7.0, size)), image)  # only p / max p counts
+    enlarged = np.asarray(heat_image(log_normal, 64))
+    assert enlarged.shape == (64, 64, 3)
 
 
 def test_histogram_of_points_is_a_normalised_density_on_the_grid():

@@ -101,3 +101,4 @@ def test_a_csv_dropped_on_the_tab_becomes_the_density(qtbot, window, tmp_path):
     assert simulate_drop(view, [bad])
     qtbot.waitUntil(lambda: any("3 columns" in m.text for m in messages(window, "error")), timeout=IDLE_TIMEOUT_MS)
     assert view.runner.session.target.name == "ring.csv"  # the flow learning the ring is kept
+    assert view.density.currentText() == "ring.csv" and view.density.findText("three.csv") < 0

@@ -160,12 +160,6 @@ class PlaygroundSession:
         self.loss: float | None = None
         self.recording.clear()
 
-    def with_target(self, target: Target) -> None:
-        """Learn ``target`` instead, from a fresh model."""
-        self.target = target
-        self._target_panels.clear()
-        self.reset()
-
     # -- training ----------------------------------------------------------------------------------
     def step(self, k: int = 1) -> float:
         """``k`` optimiser steps of eq. (1); the mean loss over them (nats per point)."""

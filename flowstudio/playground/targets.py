@@ -50,10 +50,10 @@ def toy_target(name: str, n: int = TRAINING_POINTS, seed: int = 0, resolution: i
     return Target(name, sample_toy(name, n, seed), density_grid(name, resolution, seed=seed))
 
 
-def picture_target(image: str | os.PathLike | np.ndarray, name: str | None = None, n: int = TRAINING_POINTS,
-                   seed: int = 0, resolution: int = TARGET_RESOLUTION) -> Target:
-    """A picture file or uint8 array as a density (dark = dense)."""
-    label = name or (Path(image).name if not isinstance(image, np.ndarray) else "picture")
+def picture_target(image: str | os.PathLike | np.ndarray, n: int = TRAINING_POINTS, seed: int = 0,
+                   resolution: int = TARGET_RESOLUTION) -> Target:
+    """A picture file (named by its file name) or uint8 array (``"picture"``) as a density (dark = dense)."""
+    label = "picture" if isinstance(image, np.ndarray) else Path(image).name
     return Target(label, image_density_points(image, n, seed), density_grid(image, resolution))
 
 

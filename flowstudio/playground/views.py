@@ -10,14 +10,15 @@ arXiv:1908.09257, eq. 1)::
 The playground draws three pictures of it:
 
 * the **heat map** of a density on the square window ``[-E, E]^2`` cut into
-  ``R x R`` cells: ``p`` at every cell centre, normalised to integrate to 1
-  over the window (:func:`normalised_density`)::
+  ``R x R`` cells: ``p`` at every cell centre divided by its largest value,
+  ``p_ij / max_kl p_kl`` (:func:`flowstudio.imaging_points.heat_map`), so the
+  brightest cell of each map is the top of the colour map whatever the
+  density's height, and a constant added to ``log p`` changes nothing; a
+  density known only from a sample has the normalised histogram
+  (:func:`histogram_log_density`)::
 
-      p_ij = exp(log p(x_ij)) / (sum_kl exp(log p(x_kl)) * (2E / R)^2)     (2)
+      p_ij = #{points in cell ij} / (n * (2E / R)^2)                          (2)
 
-  and, for colouring, divided by its largest value
-  (:func:`flowstudio.imaging_points.heat_map`), so the brightest cell of
-  each map is the top of the colour map whatever its absolute height;
 * **samples** ``x = f(z)`` of fixed ``z`` (the same points all run long, so
   they can be seen moving into place);
 * the **warped grid**: the lines ``z_1 = c`` and ``z_2 = c`` of a regular grid
@@ -25,9 +26,8 @@ The playground draws three pictures of it:
   al.'s RealNVP figure): where the lines crowd, the flow compresses the plane
   and the density is high.
 
-The learned heat map comes from the model (:func:`flowstudio.data.toy2d.grid_points`
-orders the cells as an image, top row first); the target's, for points given
-only as a sample (a CSV), from a histogram (:func:`histogram_log_density`).
+The learned heat map comes from the model at :func:`flowstudio.data.toy2d.grid_points`
+(cells ordered as an image, top row first).
 """
 
 from __future__ import annotations
@@ -40,24 +40,8 @@ LATENT_EXTENT = 2.5
 """The latent grid's lines lie at ``|z_k| <= LATENT_EXTENT`` (99 % of the normal's mass in each coordinate)."""
 
 
-def normalised_density(log_density: np.ndarray, extent: float = EXTENT) -> np.ndarray:
-    """Eq. (2): the density on an ``R x R`` grid of the window ``[-extent, extent]^2``, integrating to 1 over it.
-
-    ``-inf`` cells (zero density) stay 0.  A map that is zero everywhere (or
-    not finite anywhere) gives zeros rather than a division by zero.
-    """
-    log_density = np.asarray(log_density, np.float64)
-    finite = np.isfinite(log_density)
-    if not finite.any():
-        return np.zeros_like(log_density)
-    shifted = np.where(finite, log_density - log_density[finite].max(), -np.inf)
-    p = np.exp(shifted)
-    cell = (2 * extent / log_density.shape[-1]) * (2 * extent / log_density.shape[-2])
-    return p / (p.sum() * cell)
-
-
 def histogram_log_density(points: np.ndarray, size: int, extent: float = EXTENT) -> np.ndarray:
-    """Log of the normalised 2-D histogram of ``points [n, 2]`` with :func:`~flowstudio.data.toy2d.grid_points`'
+    """Eq. (2), as a log: the normalised 2-D histogram of ``points [n, 2]`` with :func:`~flowstudio.data.toy2d.grid_points`'
     cells as bins (top row first); points outside the window count in the total, so the mass inside is
     what the sample says."""
     edges = np.linspace(-extent, extent, size + 1)

@@ -44,6 +44,8 @@ TRAINING_SWITCH_S = 0.001
 CHUNK_S = 0.04
 """Training time between two frames (a frame's drawing adds about as much again: 10 or more frames a second)."""
 PANEL_SIZE = 256
+LOAD_FAILED = "The density"
+"""What ``failed`` names when a session cannot be made (a file that is no density)."""
 
 
 @dataclass
@@ -113,7 +115,7 @@ class PlaygroundRunner(QObject):
         """A new session on the target ``target_of()`` makes (it may read files: it runs on the thread)."""
         self.stop()
         self.runner.start("Playground: preparing", _make_session, target_of, settings, visible=False,
-                          on_done=self._loaded, on_error=lambda exc: self._failed("The density", exc))
+                          on_done=self._loaded, on_error=lambda exc: self._failed(LOAD_FAILED, exc))
 
     def _loaded(self, session: Any) -> None:
         self.session = session

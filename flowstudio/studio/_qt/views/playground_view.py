@@ -31,7 +31,7 @@ from flowstudio.studio._qt.file_drops import accept_file_drops
 from flowstudio.studio._qt.icons import icon_button
 from flowstudio.studio._qt.labels import LiveLabel, role_label
 from flowstudio.studio._qt.panels import PanelSpec, ScreenshotSpec, register_panel
-from flowstudio.studio._qt.playground_runner import PlaygroundRunner
+from flowstudio.studio._qt.playground_runner import LOAD_FAILED, PlaygroundRunner
 from flowstudio.studio._qt.views.interpolation_view import ANIMATION_FILTER
 from flowstudio.studio._qt.views.scroll_body import scroll_body
 
@@ -126,7 +126,9 @@ class PlaygroundView(QWidget):
         self.pictures: Any = None
         self.file: str | None = None
         self.overrides: dict[str, Any] = {}  # more session settings (tests use a tiny architecture)
-        self._note: str | None = None  # the note shown (kept here: asking the label costs a GUI-thread call)
+        self._shown_session: Any = None  # the session whose frames are shown
+        self._asked: str | None = None  # the density asked for last, and the one the shown session learns
+        self._learning: str | None = None
 
         self.density = QComboBox(toolTip="The density to learn; or drop a picture or a CSV of x, y points on this tab")
         for name in TOY_NAMES:
@@ -194,7 +196,7 @@ class PlaygroundView(QWidget):
 
         self.runner.framed.connect(self.show_pictures)
         self.runner.stateChanged.connect(lambda _: self._sync())
-        self.runner.failed.connect(lambda what, text: studio.notifier.error(f"{what} failed", text))
+        self.runner.failed.connect(self._failed)
         self._family_changed()
 
     # -- choosing what to learn ---------------------------------------------------------------------
@@ -239,8 +241,19 @@ class PlaygroundView(QWidget):
         if not self.family.currentData() or source in (None, FILE_ITEM):
             return
         self.status.setText("Preparing…")
-        self._note = None
+        self._asked = source
         self.runner.load(lambda: make_target(source), self.settings())
+
+    def _failed(self, what: str, text: str) -> None:
+        self.studio.notifier.error(f"{what} failed", text)
+        if what == LOAD_FAILED and self._asked != self._learning:  # a file that is no density: back to the last one
+            index = self.density.findData(self._asked)
+            if index >= 0 and self._asked not in TOY_NAMES:
+                self.density.removeItem(index)
+            self.file = self._learning if self._learning not in TOY_NAMES else None
+            self._select(self._learning or TOY_NAMES[0])
+            self._asked = self._learning
+            self._show_step(self.pictures)
 
     # -- training -------------------------------------------------------------------------------------
     def train(self) -> None:
@@ -253,14 +266,20 @@ class PlaygroundView(QWidget):
         """A frame from the worker: its panels, its step and loss (one paint, one line of text)."""
         self.pictures = shown.pictures
         self.panels.set_images(shown.images)
-        loss = "—" if shown.pictures.loss is None else f"{shown.pictures.loss:.3f} nats"
+        self._show_step(shown.pictures)
+        session = self.runner.session
+        if session is not self._shown_session:  # a new session: its note, and the buttons that need one
+            self._shown_session, self._learning = session, self._asked
+            self.note.setText(session.target.note)
+            self._sync()
+
+    def _show_step(self, pictures: Any) -> None:
+        if pictures is None:
+            self.status.setText("")
+            return
+        loss = "—" if pictures.loss is None else f"{pictures.loss:.3f} nats"
         state = {"training": " · training", "paused": " · paused"}.get(self.runner.state, "")
-        self.status.setText(f"Step {shown.step:,} · loss {loss}{state}")
-        note = self.runner.session.target.note
-        if note != self._note:
-            self._note = note
-            self.note.setText(note)
-            self._sync()  # a new session: the buttons that need one
+        self.status.setText(f"Step {pictures.step:,} · loss {loss}{state}")
 
     def _sync(self) -> None:
         state, ready = self.runner.state, self.runner.session is not None
