@@ -108,3 +108,14 @@ def test_a_picture_is_training_data_of_points_and_bad_sources_are_refused(tmp_pa
         load_training_data(str(tmp_path / "few.csv"))
     with pytest.raises(DataError, match="no such file"):
         load_training_data(str(tmp_path / "missing.csv"))
+
+
+def test_a_resumed_points_run_reproduces_the_uninterrupted_one(tmp_path):
+    from safetensors.torch import load_file
+
+    common = ["train", "--family", "maf", "--data", "circles", *TINY, "--max-images", "1000", "--eval-every", "40"]
+    assert main([*common, "--steps", "40", "--run-dir", str(tmp_path / "straight")]) == 0
+    assert main([*common, "--steps", "20", "--run-dir", str(tmp_path / "stopped")]) == 0
+    assert main(["train", "--resume", str(tmp_path / "stopped"), "--steps", "40"]) == 0
+    straight, resumed = (load_file(str(tmp_path / run / "model.safetensors")) for run in ("straight", "stopped"))
+    assert straight.keys() == resumed.keys() and all(torch.equal(straight[k], resumed[k]) for k in straight)
