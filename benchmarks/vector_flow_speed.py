@@ -88,6 +88,20 @@ def main() -> None:
             print(row.rstrip(" |"))
     print(f"largest overhead of ours over zuko: {worst * 100:+.1f}% (goal: at most +5%); "
           f"largest difference between two timings of the same zuko call: {noisiest * 100:.1f}%")
+    fixed_cost(args.transforms, args.hidden, args.depth)
+
+
+def fixed_cost(transforms: int, hidden: int, depth: int, repeats: int = 300) -> None:
+    """The wrapper's own cost per call, where it is all there is: one 2-D point, shortest of many calls."""
+    model = build_model({"family": "maf", "dim": 2, "transforms": transforms, "hidden": hidden, "depth": depth})
+    raw = raw_zuko("maf", model.config)
+    raw.load_state_dict(model.flow.state_dict())
+    x = torch.randn(1, 2)
+    with torch.no_grad():
+        d_ours, d_raw = shortest_times([lambda: model.log_prob(x), lambda: raw().log_prob(x)], repeats)
+        s_ours, s_raw = shortest_times([lambda: model.sample(1, seed=0), lambda: raw().sample((1,))], repeats)
+    print(f"fixed cost per call (MAF, one 2-D point, shortest of {repeats}): density ours {d_ours * 1e6:.0f} us, "
+          f"zuko {d_raw * 1e6:.0f} us; sampling ours {s_ours * 1e6:.0f} us, zuko {s_raw * 1e6:.0f} us")
 
 
 if __name__ == "__main__":
