@@ -25,13 +25,14 @@ from PySide6.QtWidgets import QComboBox, QHBoxLayout, QLabel, QSizePolicy, QSpin
 
 from flowstudio.data.toy2d import TOY_NAMES
 from flowstudio.playground.targets import bundled_pictures, target_from_file, toy_target
-from flowstudio.registry import families_for, get_family
+from flowstudio.registry import get_family
 from flowstudio.studio._qt.dialogs import ask_export_path, ask_open_paths, ask_save_path
 from flowstudio.studio._qt.file_drops import accept_file_drops
 from flowstudio.studio._qt.icons import icon_button
 from flowstudio.studio._qt.labels import LiveLabel, role_label
 from flowstudio.studio._qt.panels import PanelSpec, ScreenshotSpec, register_panel
 from flowstudio.studio._qt.playground_runner import LOAD_FAILED, PlaygroundRunner
+from flowstudio.studio._qt.views.family_choice import family_choice
 from flowstudio.studio._qt.views.interpolation_view import ANIMATION_FILTER
 from flowstudio.studio._qt.views.scroll_body import scroll_body
 
@@ -137,11 +138,7 @@ class PlaygroundView(QWidget):
             self.density.addItem(f"picture: {picture.stem}", str(picture))
         self.density.addItem("Picture or CSV file…", FILE_ITEM)
         self.density.activated.connect(self._density_chosen)
-        self.family = QComboBox(toolTip="The kind of flow (each item's tooltip says what it is)")
-        for entry in families_for(DATA_KIND):
-            self.family.addItem(entry.label, entry.name)
-            self.family.setItemData(self.family.count() - 1, f"{entry.summary} ({entry.reference})",
-                                    Qt.ItemDataRole.ToolTipRole)
+        self.family = family_choice(DATA_KIND, "The kind of flow (each item's tooltip says what it is)")
         self.preset = QComboBox(toolTip="The flow's size (its family's presets)")
         self.steps = QSpinBox(minimum=10, maximum=1_000_000, singleStep=500, value=DEFAULT_STEPS,
                               toolTip="Steps each Train runs (Train again to go on)")

@@ -27,13 +27,14 @@ from flowstudio.studio._qt.icons import bind_icon, icon_button
 from flowstudio.studio._qt.labels import LiveLabel, role_label
 from flowstudio.studio._qt.panels import PanelSpec, ScreenshotSpec, register_panel
 from flowstudio.studio._qt.panels.model_panel import DEVICES
+from flowstudio.studio._qt.views.family_choice import family_choice
 from flowstudio.studio._qt.views.loss_plot import LossPlot
 from flowstudio.studio._qt.views.scroll_body import scroll_body
 from flowstudio.studio._qt.views.preset_times import PresetTimes
 from flowstudio.studio.eta import format_duration, rough_duration
 from flowstudio.studio.paths import runs_dir
 from flowstudio.studio.runs import DATASETS, list_runs, new_run_dir, read_run
-from flowstudio.registry import families_for, get_family
+from flowstudio.registry import get_family
 from flowstudio.training.runner import TrainRequest
 
 PRESETS = (("small", "Small"), ("medium", "Medium"), ("large", "Large: best quality"))
@@ -78,11 +79,7 @@ class TrainView(QWidget):
             self.data.addItem(label, key)
         self.data.addItem("A folder of images…", FOLDER)
         self.data.activated.connect(self._data_chosen)
-        self.family = QComboBox(toolTip="The kind of flow to train (each item's tooltip says what it is)")
-        for entry in families_for(DATA_KIND):
-            self.family.addItem(entry.label, entry.name)
-            self.family.setItemData(self.family.count() - 1, f"{entry.summary} ({entry.reference})",
-                                    Qt.ItemDataRole.ToolTipRole)
+        self.family = family_choice(DATA_KIND, "The kind of flow to train (each item's tooltip says what it is)")
         self.preset = QComboBox(toolTip=PRESET_TIP)
         for key, label in PRESETS:
             self.preset.addItem(label, key)
