@@ -9,8 +9,9 @@ import torch
 from safetensors.torch import save_file
 
 from flowstudio.data import load_fashion_mnist
+from flowstudio.errors import UserInputError
 from flowstudio.metrics.fashion_classifier import (
-    ClassifierFileError, FashionCNN, PenultimateFeatures, classifier_facts, load_classifier, save_classifier)
+    ClassifierFileError, FashionCNN, classifier_facts, load_classifier, save_classifier)
 from flowstudio.metrics.frechet import classifier_features, sample_quality
 from flowstudio.metrics.train_classifier import ClassifierTraining, accuracy, train_classifier
 
@@ -35,7 +36,9 @@ def test_a_trained_classifier_round_trips_through_its_file(tmp_path, test_split)
     x = torch.from_numpy(test_split[0][:64])
     with torch.no_grad():
         assert torch.equal(loaded(x), cnn(x))
-    assert PenultimateFeatures(loaded)(x).shape == (64, 128)
+    assert loaded.features(x).shape == (64, 128)
+    with pytest.raises(UserInputError, match=r"takes \[B, 1, 28, 28\] images, got \[2, 3, 28, 28\]"):
+        loaded.features(torch.zeros(2, 3, 28, 28, dtype=torch.uint8))
     assert seconds > 0
 
 

@@ -64,8 +64,6 @@ class FashionCNN(nn.Module):
     gives them and as the models sample them) or floats in [0, 1].
     """
 
-    num_features = FEATURES  # read by torchmetrics' FrechetInceptionDistance(feature=<module>)
-
     def __init__(self) -> None:
         super().__init__()
         self.body = nn.Sequential(*_block(1, 16), nn.MaxPool2d(2), *_block(16, 32), nn.MaxPool2d(2),
@@ -81,26 +79,6 @@ class FashionCNN(nn.Module):
 
     def forward(self, images: torch.Tensor) -> torch.Tensor:
         return self.head(self.features(images))
-
-
-class PenultimateFeatures(nn.Module):
-    """``FashionCNN.features`` as a module's forward, in eval mode and without gradients.
-
-    This is the ``feature=`` extractor handed to torchmetrics (which calls ``forward``).
-    """
-
-    num_features = FEATURES
-
-    def __init__(self, cnn: FashionCNN) -> None:
-        super().__init__()
-        self.cnn = cnn.eval().requires_grad_(False)
-
-    def train(self, mode: bool = True) -> PenultimateFeatures:  # torchmetrics may call .train(); stay in eval
-        return super().train(False)
-
-    @torch.no_grad()
-    def forward(self, images: torch.Tensor) -> torch.Tensor:
-        return self.cnn.features(images)
 
 
 def save_classifier(cnn: FashionCNN, path: str | Path, facts: dict[str, Any]) -> None:
