@@ -27,6 +27,7 @@ Prints mean accuracy and its standard deviation over episodes.
 from __future__ import annotations
 
 import argparse
+from pathlib import Path
 
 import numpy as np
 import torch
@@ -80,6 +81,9 @@ def main() -> None:
     p.add_argument("--diag-lam", type=float, default=1.0, help="absolute lambda of Transflow-diagonal")
     p.add_argument("--seed", type=int, default=0)
     args = p.parse_args()
+    if args.glf.lower() != "none" and not Path(args.glf).is_file():
+        p.error(f"no GLF checkpoint at {args.glf}: pass --glf PATH (python benchmarks/glf_baselines.py "
+                "--save-glf PATH makes one) or --glf none")
 
     images, labels = load_fashion_mnist("test")
     pixels = torch.from_numpy(images).flatten(1).float()
