@@ -109,7 +109,8 @@ def test_exports_write_a_png_with_parameters_an_animation_and_a_checkpoint(tmp_p
         assert im.format == "GIF" and im.n_frames == 2  # frames 1 and 3: one in two is kept at first
     model = session.save_model(tmp_path / "moons.safetensors")
     loaded = load_checkpoint(model)
-    assert loaded.card.steps == 6
+    assert loaded.card.steps == 6 and loaded.card.score_unit == "nats"
+    assert loaded.card.test_bits_per_dim == pytest.approx(session.heldout_nll())
     x = session.heldout[:20]
     with torch.no_grad():
         assert torch.allclose(loaded.model.log_prob(x), session.model.log_prob(x), atol=1e-5)

@@ -190,11 +190,15 @@ class PlaygroundSession:
         return done
 
     @torch.no_grad()
-    def heldout_nll(self) -> float:
-        """Mean held-out score (nats per point for vector flows) on the target's points that training never sees
+    def heldout_scores(self) -> torch.Tensor:
+        """Held-out scores (nats per point for vector flows) of the target's points that training never sees
         (a fixed fifth of them, at most :data:`HELDOUT_POINTS`)."""
         self.model.eval()
-        return float(self.model.heldout_score(self.heldout).mean())
+        return self.model.heldout_score(self.heldout).double()
+
+    def heldout_nll(self) -> float:
+        """The mean of :meth:`heldout_scores`."""
+        return float(self.heldout_scores().mean())
 
     # -- what the view shows -----------------------------------------------------------------------
     @torch.no_grad()
@@ -240,7 +244,10 @@ class PlaygroundSession:
         return save_animation(self.recording.frames, path, frame_ms=frame_ms, bounce=False)
 
     def save_model(self, path: str | Path) -> Path:
-        """The model as a normal checkpoint, its card naming the target and the steps trained."""
+        """The model as a normal checkpoint, its card naming the target, the steps trained and the held-out score
+        (in the family's unit: nats per point)."""
+        scores = self.heldout_scores()
         card = default_card(self.model, name=Path(path).stem, training_data=self.target.name, steps=self.step_count,
+                            test_bits_per_dim=float(scores.mean()), test_bits_per_dim_std=float(scores.std()),
                             recipe="studio playground", preset=self.settings.preset)
         return save_checkpoint(self.model, path, card)
