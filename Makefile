@@ -65,6 +65,7 @@ bench: install system-deps
 	$(PY) benchmarks/glow_speed.py
 	$(PY) benchmarks/fewshot_fashion.py
 	$(PY) benchmarks/train_speed.py
+	$(PY) benchmarks/vector_flow_speed.py
 
 # The packaged app (packaging/flowstudio.spec): dist/FlowStudio-VERSION-linux-x86_64/ and its .tar.gz.
 package: install qt-deps
