@@ -125,7 +125,6 @@ class PlaygroundView(QWidget):
         self.runner = PlaygroundRunner(self)
         studio.renderers.append(self.runner)  # counted as busy; stopped at exit
         self.pictures: Any = None
-        self.file: str | None = None
         self.overrides: dict[str, Any] = {}  # more session settings (tests use a tiny architecture)
         self._shown_session: Any = None  # the session whose frames are shown
         self._asked: str | None = None  # the density asked for last, and the one the shown session learns
@@ -215,15 +214,14 @@ class PlaygroundView(QWidget):
         if paths:
             self.open_file(paths)
         else:
-            self._select(self.file or TOY_NAMES[0])
+            self._select(self._learning or TOY_NAMES[0])  # back to what is being learnt
 
     def open_file(self, paths: list[str]) -> None:
         """Learn the first dropped or opened file (a picture, or a CSV of points)."""
-        self.file = str(paths[0])
-        index = self.density.findData(self.file)
-        if index < 0:
-            self.density.insertItem(self.density.count() - 1, Path(self.file).name, self.file)
-        self._select(self.file)
+        path = str(paths[0])
+        if self.density.findData(path) < 0:
+            self.density.insertItem(self.density.count() - 1, Path(path).name, path)
+        self._select(path)
         self.load()
 
     def _select(self, data: str) -> None:
@@ -247,7 +245,6 @@ class PlaygroundView(QWidget):
             index = self.density.findData(self._asked)
             if index >= 0 and self._asked not in TOY_NAMES:
                 self.density.removeItem(index)
-            self.file = self._learning if self._learning not in TOY_NAMES else None
             self._select(self._learning or TOY_NAMES[0])
             self._asked = self._learning
             self._show_step(self.pictures)
