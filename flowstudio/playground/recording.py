@@ -14,10 +14,12 @@ from typing import Any
 
 from PIL import Image
 
-MAX_FRAMES = 160
+MAX_FRAMES = 120
+"""At most this many frames (about 50 MB of RGB at :data:`FRAME_SCALE`)."""
 FIRST_STRIDE = 2
 FRAME_SCALE = 0.75
-"""Recorded frames are the composed frame at this scale (an animation is seen smaller than the live view)."""
+"""Recorded frames are the composed frame at this scale (an animation is seen smaller than the live view; it is
+written at this size, not enlarged)."""
 
 
 class Recording:

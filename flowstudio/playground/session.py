@@ -241,7 +241,7 @@ class PlaygroundSession:
         """The recorded frames as an animated GIF or WebP (by suffix), playing once through and looping."""
         if not self.recording.frames:
             raise UserInputError("nothing to animate yet: train for a moment first")
-        return save_animation(self.recording.frames, path, frame_ms=frame_ms, bounce=False)
+        return save_animation(self.recording.frames, path, frame_ms=frame_ms, bounce=False, min_side=1)
 
     def save_model(self, path: str | Path) -> Path:
         """The model as a normal checkpoint, its card naming the target, the steps trained and the held-out score
