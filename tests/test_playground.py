@@ -107,6 +107,7 @@ def test_exports_write_a_png_with_parameters_an_animation_and_a_checkpoint(tmp_p
     gif = session.export_animation(tmp_path / "run.gif")
     with Image.open(gif) as im:
         assert im.format == "GIF" and im.n_frames == 2  # frames 1 and 3: one in two is kept at first
+        assert im.size == session.recording.frames[0].size  # as recorded, not enlarged
     model = session.save_model(tmp_path / "moons.safetensors")
     loaded = load_checkpoint(model)
     assert loaded.card.steps == 6 and loaded.card.score_unit == "nats"
