@@ -43,7 +43,7 @@ from flowstudio.card import CardError, ModelCard
 from flowstudio.errors import ConfigError, FlowStudioError
 from flowstudio.files import atomic_write_bytes, file_sha256  # noqa: F401  (also used from here by other modules)
 from flowstudio.layout import LatentLayout
-from flowstudio.models import ImageFlow, build_model, config_from_json
+from flowstudio.models import Flow, build_model, config_from_json
 from flowstudio.models.vector import VectorFlow, VectorFlowConfig
 from flowstudio.registry import get_family
 
@@ -57,7 +57,7 @@ class CheckpointError(FlowStudioError):
 
 @dataclass
 class LoadedModel:
-    model: ImageFlow | VectorFlow
+    model: Flow
     card: ModelCard
     path: Path
     sha256: str
@@ -68,7 +68,7 @@ class LoadedModel:
         return f"{self.card.name or self.path.stem}@{self.sha256[:12]}"
 
 
-def default_card(model: ImageFlow | VectorFlow, **facts: Any) -> ModelCard:
+def default_card(model: Flow, **facts: Any) -> ModelCard:
     """The card of ``model``: architecture, data shape and latent layout from the model, plus ``facts``.
 
     ``facts`` use the flat names (``name``, ``training_data``,
@@ -94,7 +94,7 @@ def default_card(model: ImageFlow | VectorFlow, **facts: Any) -> ModelCard:
     return replace(ModelCard.from_json(flat, model.layout), likelihood="none")
 
 
-def save_checkpoint(model: ImageFlow | VectorFlow, path: str | os.PathLike, card: dict[str, Any] | None = None,
+def save_checkpoint(model: Flow, path: str | os.PathLike, card: dict[str, Any] | None = None,
                     extra_tensors: dict[str, torch.Tensor] | None = None,
                     extra_metadata: dict[str, Any] | None = None) -> Path:
     """Save ``model`` (and optional extra tensors and JSON, e.g. optimiser state) to ``path`` atomically."""

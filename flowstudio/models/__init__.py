@@ -7,17 +7,14 @@ this package only builds a model from a config.
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 import torch
 
 from flowstudio.errors import ConfigError
-from flowstudio.models.base import ImageFlow
+from flowstudio.models.base import Flow, ImageFlow
 from flowstudio.models.config import FlowConfig, ImageFlowConfig
 from flowstudio.registry import get_family
-
-if TYPE_CHECKING:
-    from flowstudio.models.vector import VectorFlow
 
 
 def config_from_json(data: Any) -> FlowConfig:
@@ -31,7 +28,7 @@ def config_from_json(data: Any) -> FlowConfig:
     return family.config_class().from_json(data)
 
 
-def build_model(config: FlowConfig | dict[str, Any]) -> ImageFlow | VectorFlow:
+def build_model(config: FlowConfig | dict[str, Any]) -> Flow:
     """Build an (untrained) model from a typed config or its JSON; the config's family picks the class.
 
     The model is an :class:`ImageFlow` or a
@@ -48,4 +45,4 @@ def build_model(config: FlowConfig | dict[str, Any]) -> ImageFlow | VectorFlow:
         return cls(config)
 
 
-__all__ = ["FlowConfig", "ImageFlow", "ImageFlowConfig", "build_model", "config_from_json"]
+__all__ = ["Flow", "FlowConfig", "ImageFlow", "ImageFlowConfig", "build_model", "config_from_json"]

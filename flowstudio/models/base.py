@@ -34,38 +34,71 @@ from torch import nn
 from flowstudio.errors import UserInputError
 from flowstudio.imaging import make_grid
 from flowstudio.layout import LatentLayout
-from flowstudio.models.config import ImageFlowConfig
+from flowstudio.models.config import FlowConfig, ImageFlowConfig
 
 
 PREVIEW_CHUNK = 8
 """Images decoded at a time for a training preview (a cancel is noticed between chunks)."""
 
 
-class ImageFlow(nn.Module):
-    """Base class: subclasses build their layers and :attr:`layout`, and implement :meth:`_encode`/:meth:`_decode`.
+class Flow(nn.Module):
+    """What every family's model has, whatever its data (:class:`ImageFlow` for images,
+    :class:`flowstudio.models.vector.VectorFlow` for points): its typed config, a named flat latent
+    (:attr:`layout`) with prior ``N(0, I)``, and sampling through ``decode``.
 
     ``config`` is the family's typed config (:mod:`flowstudio.models.config`);
     :func:`flowstudio.models.build_model` turns it, or its JSON, back into the
     same architecture.
     """
 
-    config_type: ClassVar[type[ImageFlowConfig]] = ImageFlowConfig
+    config_type: ClassVar[type[FlowConfig]] = FlowConfig
     layout: LatentLayout
 
-    def __init__(self, config: ImageFlowConfig):
+    def __init__(self, config: FlowConfig):
         super().__init__()
         if not isinstance(config, self.config_type):
             raise TypeError(f"{type(self).__name__} needs a {self.config_type.__name__}, not {type(config).__name__}")
         self.config = config
+
+    @property
+    def family(self) -> str:
+        return self.config.family
+
+    @property
+    def latent_dim(self) -> int:
+        return self.layout.dim
+
+    @property
+    def device(self) -> torch.device:
+        return next(self.parameters()).device
+
+    def decode(self, eps: torch.Tensor, context: torch.Tensor | None = None) -> torch.Tensor:
+        raise NotImplementedError
+
+    def sample(self, n: int, temperature: float = 1.0, seed: int | None = None) -> torch.Tensor:
+        """Draw ``n`` samples (in model space) with ``eps ~ N(0, temperature^2 I)``.
+
+        A given ``seed`` reproduces the same samples (the noise is drawn on the
+        CPU with its own generator, so the result does not depend on device).
+        """
+        gen = torch.Generator().manual_seed(int(seed)) if seed is not None else None
+        eps = torch.randn(n, self.latent_dim, generator=gen) * float(temperature)
+        return self.decode(eps.to(self.device))
+
+
+class ImageFlow(Flow):
+    """Base class of image families: subclasses build their layers and :attr:`layout`, and implement
+    :meth:`_encode`/:meth:`_decode`."""
+
+    config_type: ClassVar[type[ImageFlowConfig]] = ImageFlowConfig
+
+    def __init__(self, config: ImageFlowConfig):
+        super().__init__(config)
         self.image_shape = config.image_shape
         self.n_bits = config.n_bits
         self.pixel_offset = config.pixel_offset
 
     # -- dimensions ---------------------------------------------------------
-    @property
-    def family(self) -> str:
-        return self.config.family
-
     @property
     def data_dim(self) -> int:
         """``D = C*H*W``, the number of pixel values an image has (the bits/dim denominator)."""
@@ -73,16 +106,8 @@ class ImageFlow(nn.Module):
         return c * h * w
 
     @property
-    def latent_dim(self) -> int:
-        return self.layout.dim
-
-    @property
     def n_bins(self) -> int:
         return 2**self.n_bits
-
-    @property
-    def device(self) -> torch.device:
-        return next(self.parameters()).device
 
     # -- subclass hooks -----------------------------------------------------
     def _encode(self, x: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor]:
@@ -161,16 +186,6 @@ class ImageFlow(nn.Module):
                 parts.append(self.postprocess(self.decode(chunk.to(self.device)).float()).cpu())
         _, h, w = self.image_shape
         return np.asarray(make_grid(torch.cat(parts), scale=max(1, 64 // max(h, w))))
-
-    def sample(self, n: int, temperature: float = 1.0, seed: int | None = None) -> torch.Tensor:
-        """Draw ``n`` model-space images with ``eps ~ N(0, temperature^2 I)``.
-
-        A given ``seed`` reproduces the same images (the noise is drawn on the
-        CPU with its own generator, so the result does not depend on device).
-        """
-        gen = torch.Generator().manual_seed(int(seed)) if seed is not None else None
-        eps = torch.randn(n, self.latent_dim, generator=gen) * float(temperature)
-        return self.decode(eps.to(self.device))
 
     def _check_images(self, x: torch.Tensor) -> None:
         if tuple(x.shape[1:]) != self.image_shape or x.dim() != 4:

@@ -36,7 +36,7 @@ from torch import nn
 from flowstudio.errors import ConfigError, UserInputError
 from flowstudio.imaging_points import heat_map, scatter, view_extent
 from flowstudio.layout import LatentLayout
-from flowstudio.models.base import ImageFlow
+from flowstudio.models.base import Flow
 from flowstudio.models.config import FlowConfig, setting, whole
 
 MAX_DIM = 256
@@ -74,7 +74,7 @@ class VectorFlowConfig(FlowConfig):
         return {"dim": int(shape[0])}
 
 
-class VectorFlow(nn.Module):
+class VectorFlow(Flow):
     """Base class: subclasses implement :meth:`_encode` (``x -> (eps, log p(x))``) and :meth:`_decode`."""
 
     config_type: ClassVar[type[VectorFlowConfig]] = VectorFlowConfig
@@ -82,20 +82,9 @@ class VectorFlow(nn.Module):
     """Unit of the loss and the held-out score: negative log-likelihood in nats per example."""
 
     def __init__(self, config: VectorFlowConfig):
-        super().__init__()
-        if not isinstance(config, self.config_type):
-            raise TypeError(f"{type(self).__name__} needs a {self.config_type.__name__}, not {type(config).__name__}")
-        self.config = config
+        super().__init__(config)
         self.dim = config.dim
         self.layout = LatentLayout.of([("z", (config.dim,))])
-
-    # The same as an image flow's (borrowed, not copied: they need only config, layout, decode and parameters).
-    family = ImageFlow.family
-    latent_dim = ImageFlow.latent_dim
-    device = ImageFlow.device
-    sample = ImageFlow.sample
-    """``n`` points from ``eps ~ N(0, temperature^2 I)``; a ``seed`` reproduces them on any device (the noise is
-    drawn on the CPU with its own generator)."""
 
     # -- subclass hooks -----------------------------------------------------
     def _encode(self, x: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor]:

@@ -33,7 +33,7 @@ from safetensors.torch import load_file
 from torch import nn
 
 from flowstudio.checkpoint import CheckpointError, read_extra_metadata, save_checkpoint
-from flowstudio.models import ImageFlow
+from flowstudio.models import Flow
 
 STATE_KIND = "flowstudio.training_state"
 STATE_VERSION = 1
@@ -101,7 +101,7 @@ def restore_rng(states: dict[str, torch.Tensor], device: torch.device) -> None:
         torch.cuda.set_rng_state(states["torch_cuda"], device)
 
 
-def save_state(path: str | os.PathLike, model: ImageFlow, optimizer: torch.optim.Optimizer, progress: Progress,
+def save_state(path: str | os.PathLike, model: Flow, optimizer: torch.optim.Optimizer, progress: Progress,
                card: dict[str, Any], device: torch.device) -> None:
     """Write a resumable checkpoint atomically (see the module docstring for its contents)."""
     optim, optim_meta = optimizer_tensors(optimizer)
@@ -111,7 +111,7 @@ def save_state(path: str | os.PathLike, model: ImageFlow, optimizer: torch.optim
     save_checkpoint(model, path, card, extra_tensors=extra, extra_metadata=meta)
 
 
-def load_state(path: str | os.PathLike, model: ImageFlow, optimizer: torch.optim.Optimizer,
+def load_state(path: str | os.PathLike, model: Flow, optimizer: torch.optim.Optimizer,
                device: torch.device) -> Progress:
     """Restore model, optimiser and RNG states from :func:`save_state`'s file; return the progress."""
     meta = read_extra_metadata(path)
