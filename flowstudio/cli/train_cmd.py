@@ -130,7 +130,8 @@ def add_parser(sub: argparse._SubParsersAction) -> None:
     add_number(hyper, "--batch-size", whole=True, low=1, high=MAX_BATCH, metavar="N", help="images per step")
     add_number(hyper, "--lr", whole=False, low=0, high=1, open_low=True, help="peak learning rate (Adam)")
     add_number(hyper, "--warmup", whole=True, low=0, high=MAX_STEPS, metavar="STEPS",
-               help=f"linear learning-rate warm-up (default: {d.warmup_steps})")
+               help=f"linear learning-rate warm-up (default: {d.warmup_steps}, or a tenth of the run if that is "
+                    "shorter, so a short run still trains at its full rate)")
     hyper.add_argument("--lr-decay", choices=LR_DECAYS, default=None,
                        help="after warm-up: keep the learning rate, or decay it to 0 by the last step "
                             f"(default: {d.lr_decay})")
@@ -259,8 +260,10 @@ def _new_job(args: argparse.Namespace) -> tuple[TrainJob, dict[str, Any]]:
 
 def _settings(args: argparse.Namespace, preset: Preset, seed: int) -> TrainSettings:
     """Options given on the command line, else the preset's values, else :class:`TrainSettings` defaults."""
-    given = {"steps": _pick(args.steps, preset.steps), "batch_size": _pick(args.batch_size, preset.batch_size),
-             "lr": _pick(args.lr, preset.lr), "warmup_steps": args.warmup, "lr_decay": args.lr_decay,
+    steps = _pick(args.steps, preset.steps)
+    warmup = _pick(args.warmup, min(TrainSettings.warmup_steps, steps // 10))
+    given = {"steps": steps, "batch_size": _pick(args.batch_size, preset.batch_size),
+             "lr": _pick(args.lr, preset.lr), "warmup_steps": warmup, "lr_decay": args.lr_decay,
              "grad_clip": args.grad_clip, "init_batch_size": args.init_batch_size, "eval_every": args.eval_every,
              "log_every": args.log_every, "sample_every": args.sample_every, "sample_count": args.sample_count,
              "sample_temperature": args.sample_temperature, "checkpoint_every": args.checkpoint_every,
@@ -404,6 +407,7 @@ class _Printer:
         self.as_json, self.control = as_json, control
         self.last_step_line = 0.0
         self.broken = False
+        self.data_kind = "images"  # from the start event: the lines say images or points
 
     def __call__(self, event: dict[str, Any]) -> None:
         if self.as_json:
@@ -413,7 +417,8 @@ class _Printer:
             if time.monotonic() - self.last_step_line < PROGRESS_EVERY_S:
                 return
             self.last_step_line = time.monotonic()
-        line = describe(event)
+        self.data_kind = event.get("data_kind", self.data_kind)
+        line = describe(event, self.data_kind)
         if line is not None:
             print(line, file=sys.stderr, flush=True)
 

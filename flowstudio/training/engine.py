@@ -228,7 +228,7 @@ class _Session:
             estimate = round(epoch_seconds(step_s, len(data.train), s.batch_size), 3)
             step_s = round(step_s, 4)
         return {"settings": s.to_json(), "config": self.model.config.to_json(), "preset": self.job.preset,
-                "score_unit": self.model.score_unit,
+                "score_unit": self.model.score_unit, "data_kind": data.kind,
                 "data": data.description, "n_train": len(data.train), "n_test": len(data.test),
                 "device": str(self.device), "amp": self.amp, "world_size": self.cluster.world_size,
                 "parameters": sum(p.numel() for p in self.params), "estimated_epoch_s": estimate,

@@ -9,11 +9,11 @@ by :class:`flowstudio.training.runner.TrainingRunner`.
 ==========  ==============================================================
 kind        fields
 ==========  ==============================================================
-start       settings, config, preset, score_unit, data, n_train, n_test, device, amp,
+start       settings, config, preset, score_unit, data_kind, data, n_train, n_test, device, amp,
             world_size, parameters, estimated_epoch_s, estimated_step_s, resumed_from_step,
             run_dir
 step        step, unit, epoch (fractional passes over the data), loss_bpd, lr,
-            grad_norm, images_per_s, elapsed_s, eta_s
+            grad_norm, images_per_s (examples: images or points), elapsed_s, eta_s
 eval        step, unit, test_bpd, test_bpd_std
 samples     step, path
 checkpoint  step, path
@@ -68,24 +68,30 @@ def _finite(value: Any) -> Any:
     return value
 
 
-def describe(event: dict[str, Any]) -> str | None:
+_NOUNS = {"images": ("images", "img"), "points": ("points", "points")}
+
+
+def describe(event: dict[str, Any], data_kind: str = "images") -> str | None:
     """One human-readable line for stderr, or ``None`` for events not worth a line.
+
+    ``data_kind`` (the ``start`` event's) says what the examples are called: images or points.
 
     ``error`` events return ``None`` too: the command line prints the error
     once, as its final line.
     """
     kind = event["event"]
+    many, per = _NOUNS.get(data_kind, ("examples", "examples"))
     if kind == "start":
         resumed = f", resumed at step {event['resumed_from_step']}" if event.get("resumed_from_step") else ""
         epoch = event.get("estimated_epoch_s")
         per_epoch = f"; about {_duration(epoch)} per pass over the data" if epoch else ""
         return (f"training {event['config']['family']} ({event['preset'] or 'custom'} preset, "
                 f"{event['parameters']:,} parameters) on {event['data']}: {event['n_train']:,} training / "
-                f"{event['n_test']:,} held-out images, device {event['device']}{resumed}{per_epoch}\n"
+                f"{event['n_test']:,} held-out {many}, device {event['device']}{resumed}{per_epoch}\n"
                 f"run folder: {event['run_dir']}")
     if kind == "step":
         return (f"step {event['step']:,}  loss {_num(event['loss_bpd'])} {_unit(event)}  lr {event['lr']:.2e}  "
-                f"{event['images_per_s']:.0f} img/s  eta {_duration(event['eta_s'])}")
+                f"{event['images_per_s']:.0f} {per}/s  eta {_duration(event['eta_s'])}")
     if kind == "eval":
         return f"step {event['step']:,}: held-out {_num(event['test_bpd'])} {_unit(event)} (std {_num(event['test_bpd_std'])})"
     if kind == "samples":
