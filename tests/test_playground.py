@@ -183,3 +183,12 @@ def test_ink_dots_draw_exactly_what_the_scatter_plot_draws():
     drawn = background.copy()
     ink_dots(drawn, points, (250, 250, 246), alpha=0.55)
     assert np.array_equal(drawn, expected)
+
+
+def test_recorded_frames_keep_the_first_frames_size_when_the_panels_resize():
+    session = tiny_session()
+    session.recording = Recording(first_stride=1)
+    for size in (32, 48, 40):
+        session.advance(60.0, 1, size=size)
+    sizes = {frame.size for frame in session.recording.frames}
+    assert len(session.recording.frames) == 3 and len(sizes) == 1

@@ -15,7 +15,6 @@ def ready_view(qtbot, window):
     view = window.panels["playground"]
     window.show_panel("playground")
     view.overrides = dict(TINY)
-    view.runner.size = 64
     view.load()
     qtbot.waitUntil(lambda: view.runner.session is not None and not view.runner.busy, timeout=IDLE_TIMEOUT_MS)
     return view

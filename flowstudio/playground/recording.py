@@ -29,11 +29,12 @@ class Recording:
         self.max_frames, self.scale, self.first_stride = max_frames, scale, first_stride
         self.frames: list[Image.Image] = []
         self.stride = first_stride
+        self.size: tuple[int, int] | None = None
         self._seen = 0
 
     def clear(self) -> None:
         self.frames.clear()
-        self.stride, self._seen = self.first_stride, 0
+        self.stride, self.size, self._seen = self.first_stride, None, 0
 
     def add(self, pictures: Any) -> None:
         """Keep ``pictures`` (a :class:`~flowstudio.playground.session.Pictures`) if it falls on the stride."""
@@ -41,9 +42,10 @@ class Recording:
         if (self._seen - 1) % self.stride:
             return
         image = pictures.composed()
-        if self.scale != 1:
-            image = image.resize((round(image.width * self.scale), round(image.height * self.scale)),
-                                 Image.Resampling.LANCZOS)
+        if self.size is None:  # the first frame's, scaled; later frames match it (the live panels may resize)
+            self.size = (round(image.width * self.scale), round(image.height * self.scale))
+        if image.size != self.size:
+            image = image.resize(self.size, Image.Resampling.LANCZOS)
         self.frames.append(image)
         if len(self.frames) >= self.max_frames:
             self.frames = self.frames[::2]

@@ -134,7 +134,7 @@ class PlaygroundSession:
         self.target = target
         self.settings = settings or PlaygroundSettings()
         self.recording = Recording()
-        self._target_panels: dict[int, tuple[Image.Image, np.ndarray]] = {}
+        self._target_panels: tuple[int, Image.Image, np.ndarray] | None = None  # size, target, grid ground
         self.reset()
 
     # -- state -------------------------------------------------------------------------------------
@@ -212,11 +212,11 @@ class PlaygroundSession:
         return Frame(self.step_count, self.loss, log_density, decoded[:n], decoded[n:].reshape(lines.shape))
 
     def pictures(self, frame: Frame, size: int = 256) -> Pictures:
-        """``frame`` drawn as three ``size``-pixel panels (the target's is drawn once per size)."""
-        if size not in self._target_panels:
-            self._target_panels[size] = (render.heat_image(self.target.log_density, size),
-                                         render.grid_ground(self.target.points[:GROUND_POINTS], size))
-        target, ground = self._target_panels[size]
+        """``frame`` drawn as three ``size``-pixel panels (the target's is drawn again only for a new size)."""
+        if self._target_panels is None or self._target_panels[0] != size:
+            self._target_panels = (size, render.heat_image(self.target.log_density, size),
+                                   render.grid_ground(self.target.points[:GROUND_POINTS], size))
+        _, target, ground = self._target_panels
         learned = render.samples_image(frame.log_density, frame.samples, size)
         return Pictures(frame.step, frame.loss, [target, learned, render.warped_grid_image(frame.grid, ground)])
 

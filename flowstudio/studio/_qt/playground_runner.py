@@ -44,6 +44,8 @@ TRAINING_SWITCH_S = 0.001
 CHUNK_S = 0.04
 """Training time between two frames (a frame's drawing adds about as much again: 10 or more frames a second)."""
 PANEL_SIZE = 256
+"""The panels' side until the view says how large it shows them."""
+MIN_PANEL = 32
 LOAD_FAILED = "The density"
 """What ``failed`` names when a session cannot be made (a file that is no density)."""
 
@@ -178,6 +180,10 @@ class PlaygroundRunner(QObject):
     def _show(self, shown: Shown) -> None:
         self.step = shown.step
         self.framed.emit(shown)
+
+    def set_size(self, side: int) -> None:
+        """Draw the panels ``side`` pixels a side from the next frame on (the side the view shows them at)."""
+        self.size = max(MIN_PANEL, side)
 
     # -- files ---------------------------------------------------------------------------------------------
     def run(self, title: str, fn: Callable[..., Any], *args: Any, on_done: Callable[[Any], None],

@@ -19,8 +19,8 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Any
 
-from PySide6.QtCore import QRect, QSize, Qt
-from PySide6.QtGui import QImage, QPainter, QPaintEvent
+from PySide6.QtCore import QRect, QSize, Qt, Signal
+from PySide6.QtGui import QImage, QPainter, QPaintEvent, QRegion
 from PySide6.QtWidgets import QComboBox, QHBoxLayout, QLabel, QSizePolicy, QSpinBox, QVBoxLayout, QWidget
 
 from flowstudio.data.toy2d import TOY_NAMES
@@ -52,20 +52,27 @@ TWO_ROWS_GAIN = 1.25
 
 
 class FramePanels(QWidget):
-    """Paints the frame's panels side by side, square and as large as fit, each with its caption below."""
+    """Paints the frame's panels side by side, square and as large as fit, each with its caption below.
+
+    The worker draws the panels at the side shown (:attr:`sideChanged`), so a
+    paint copies them unscaled; a new frame repaints the panels only, not the
+    captions.
+    """
 
     GAP = 10
+    sideChanged = Signal(int)
 
     def __init__(self, parent: QWidget | None = None):
         super().__init__(parent)
         self.images: list[QImage] = []
         self._layout: list[tuple[QRect, QRect, str]] | None = None
+        self._panels_region = QRegion()
         self.setSizePolicy(QSizePolicy.Policy.Expanding, QSizePolicy.Policy.Expanding)
         self.setToolTip("\n\n".join(f"{c}: {t}" for c, t in zip(CAPTIONS, TIPS)))
 
     def set_images(self, images: list[QImage]) -> None:
         self.images = images
-        self.update()
+        self.update(self._panels_region)
 
     def sizeHint(self) -> QSize:  # noqa: N802 (Qt naming)
         return QSize(3 * 256 + 4 * self.GAP, 256 + 40)
@@ -96,6 +103,11 @@ class FramePanels(QWidget):
 
     def resizeEvent(self, event: Any) -> None:  # noqa: N802
         self._layout = None
+        rects = [rect for rect, _, _ in self._laid_out()]
+        self._panels_region = QRegion()
+        for rect in rects:
+            self._panels_region = self._panels_region.united(rect)
+        self.sideChanged.emit(rects[0].width())
         super().resizeEvent(event)
 
     def _laid_out(self) -> list[tuple[QRect, QRect, str]]:
@@ -109,13 +121,15 @@ class FramePanels(QWidget):
 
     def paintEvent(self, event: QPaintEvent) -> None:  # noqa: N802
         painter = QPainter(self)
-        painter.setRenderHint(QPainter.RenderHint.SmoothPixmapTransform)
+        painter.setRenderHint(QPainter.RenderHint.SmoothPixmapTransform)  # until the worker's frames fit
+        area = event.rect()
         for i, (rect, caption, text) in enumerate(self._laid_out()):
             if i < len(self.images):
                 painter.drawImage(rect, self.images[i])
             else:
                 painter.fillRect(rect, self.palette().base())
-            painter.drawText(caption, Qt.AlignmentFlag.AlignHCenter, text)
+            if area.intersects(caption):
+                painter.drawText(caption, Qt.AlignmentFlag.AlignHCenter, text)
 
 
 class PlaygroundView(QWidget):
@@ -155,6 +169,7 @@ class PlaygroundView(QWidget):
         self.status = LiveLabel("Preparing…", "value")
         self.note = role_label("", "hint", wrap=True)
         self.panels = FramePanels()
+        self.panels.sideChanged.connect(self.runner.set_size)
         self.export_png_button = icon_button("Export PNG…", "fa5s.image", "Save the current frame as a PNG, with the "
                                              "settings inside", self.ask_export_png)
         self.export_animation_button = icon_button("Export GIF/WebP…", "fa5s.film", "Save the whole training so far "
