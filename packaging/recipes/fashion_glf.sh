@@ -19,4 +19,4 @@ python -m flowstudio train --data fashion-mnist --family glf --arch conv2=64 --a
   --name fashion-glf --run-dir runs/fashion-glf "$@"
 # The card gains the epochs and FD-FashionCNN / precision / recall of 10,000 samples (needs the bundled
 # metric classifier, resources/metrics/fashion_classifier.safetensors).
-python packaging/recipes/finish_fashion_glf.py runs/fashion-glf/model.safetensors resources/models/fashion_glf.safetensors
+python packaging/recipes/finish_glf.py runs/fashion-glf/model.safetensors fashion-glf resources/models/fashion_glf.safetensors

@@ -1,12 +1,13 @@
-"""Bundle a trained Fashion-MNIST GLF: its card gains the epochs and the FD-FashionCNN of its samples.
+"""Bundle a trained GLF: its card gains the epochs and (Fashion-MNIST) the FD-FashionCNN of its samples.
 
-Usage: python packaging/recipes/finish_fashion_glf.py RUN_MODEL OUT [--no-metric]
+Usage: python packaging/recipes/finish_glf.py RUN_MODEL NAME OUT [--no-metric]
 
-RUN_MODEL is the run's ``model.safetensors`` (or its ``checkpoint.safetensors``);
-OUT is written with the same weights and a card whose provenance adds
-``epochs`` (steps x batch / 60,000 training images) and, with the bundled
-metric classifier, ``fd_fashioncnn``, ``precision`` and ``recall`` of 10,000
-samples at temperature 1 against the 10,000 test images
+RUN_MODEL is a run's ``model.safetensors`` (or its ``checkpoint.safetensors``);
+OUT is written with the same weights and a card named NAME whose provenance
+adds ``epochs`` (steps x batch / the run's training images) and, unless
+``--no-metric`` (the metric's classifier knows only Fashion-MNIST),
+``fd_fashioncnn``, ``precision`` and ``recall`` of 10,000 samples at
+temperature 1 against the 10,000 test images
 (:func:`flowstudio.metrics.evaluate.evaluate_sample_quality`; not the
 paper's Inception FID, whose weights cannot be downloaded here).
 """
@@ -23,12 +24,11 @@ import torch
 
 from flowstudio.checkpoint import load_checkpoint, save_checkpoint
 
-TRAIN_IMAGES = 60_000
-
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("model", type=Path)
+    parser.add_argument("name")
     parser.add_argument("out", type=Path)
     parser.add_argument("--no-metric", action="store_true", help="leave the sample-quality metric out")
     args = parser.parse_args()
@@ -36,7 +36,7 @@ def main() -> None:
     loaded = load_checkpoint(args.model)
     card = loaded.card
     run = json.loads((args.model.parent / "run.json").read_text())
-    facts = {"epochs": round(card.steps * run["settings"]["batch_size"] / TRAIN_IMAGES, 2)}
+    facts = {"epochs": round(card.steps * run["settings"]["batch_size"] / run["data"]["n_train"], 2)}
     if not args.no_metric:
         from flowstudio.metrics.evaluate import evaluate_sample_quality
 
@@ -46,7 +46,7 @@ def main() -> None:
                      recall=round(quality.recall, 4), metric_samples=10_000, metric_temperature=1.0)
         print(f"FD-FashionCNN {quality.fd:.3f}, precision {quality.precision:.3f}, recall {quality.recall:.3f} "
               f"({time.perf_counter() - t0:.0f} s)")
-    card = dataclasses.replace(card, name="fashion-glf", provenance={**card.provenance, **facts})
+    card = dataclasses.replace(card, name=args.name, provenance={**card.provenance, **facts})
     save_checkpoint(loaded.model, args.out, card)
     print(f"wrote {args.out} ({args.out.stat().st_size / 1e6:.1f} MB): {facts}")
 
