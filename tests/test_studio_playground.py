@@ -21,6 +21,7 @@ def ready_view(qtbot, window):
 
 
 def test_training_updates_the_view_live_and_cancel_stops_it(qtbot, window):
+    assert window.panels["playground"].runner.session is None  # nothing is made before the tab is first shown
     view = ready_view(qtbot, window)
     assert view.family.count() >= 2 and view.family.findData("maf") >= 0  # every family that learns points
     shown = []

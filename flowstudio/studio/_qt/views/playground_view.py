@@ -210,13 +210,20 @@ class PlaygroundView(QWidget):
         self.runner.failed.connect(self._failed)
         self._family_changed()
 
+    def showEvent(self, event: Any) -> None:  # noqa: N802 (Qt naming)
+        """The first time the tab is shown, prepare its flow (not at start-up: most sessions never open it)."""
+        super().showEvent(event)
+        if self._asked is None:
+            self.load()
+
     # -- choosing what to learn ---------------------------------------------------------------------
     def _family_changed(self) -> None:
         family = self.family.currentData()
         self.preset.clear()
         for name in get_family(family).presets if family else ():
             self.preset.addItem(name, name)
-        self.load()
+        if self._asked is not None:  # not before the tab is first shown
+            self.load()
 
     def _density_chosen(self, index: int) -> None:
         if self.density.itemData(index) == FILE_ITEM:
