@@ -3,13 +3,14 @@
 Gambardella, Baydin & Torr, "Transflow Learning: Repurposing Flow Models
 Without Retraining" (2019).  :mod:`.posterior` holds the maths (eq. 3-4, 7-8,
 10-11), :mod:`.interpolate` the interpolations (Fig. 3-4), :mod:`.classify`
-the few-shot classifier, :mod:`.encode` the streaming bridges to a model and
-:mod:`.diagnostics` the check for evidence far outside the model's range.
+the few-shot classifier (its rules beyond the paper in :mod:`.pooled`),
+:mod:`.encode` the streaming bridges to a model and :mod:`.diagnostics` the check for evidence far outside the model's range.
 :class:`LikelihoodSpec` and :data:`COVARIANCES` come from the torch-free
 :mod:`flowstudio.likelihood` (this package imports torch).
 """
 
-from flowstudio.transflow.classify import TransflowClassifier, class_probabilities
+from flowstudio.transflow.classify import (BEYOND_PAPER, METHODS, FewShotClassifier, TransflowClassifier,
+                                          class_probabilities, method_rule)
 from flowstudio.transflow.diagnostics import (BpdReference, EvidenceAdvice, EvidenceCheck, assess_evidence,
                                             check_evidence, check_latents, flag_set_outliers, judge,
                                             judge_encoded)
@@ -35,6 +36,7 @@ from flowstudio.transflow.posterior import (
 )
 
 __all__ = [
+    "BEYOND_PAPER",
     "COVARIANCES",
     "BpdReference",
     "DecodedImages",
@@ -42,7 +44,9 @@ __all__ = [
     "EvidenceAdvice",
     "EvidenceCheck",
     "EvidenceStats",
+    "FewShotClassifier",
     "LikelihoodSpec",
+    "METHODS",
     "Posterior",
     "TransflowClassifier",
     "assess_evidence",
@@ -60,6 +64,7 @@ __all__ = [
     "judge",
     "judge_encoded",
     "lerp_latents",
+    "method_rule",
     "posterior",
     "posterior_full",
     "posterior_strip",
