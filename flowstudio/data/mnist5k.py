@@ -40,11 +40,32 @@ def mnist5k_file() -> Path:
     return path
 
 
-def load_mnist5k() -> tuple[np.ndarray, np.ndarray]:
-    """Return ``(images, labels)``: uint8 ``[5000, 1, 28, 28]`` (white digits on black) and int64 ``[5000]``."""
+def load_mnist5k(image_shape: tuple[int, int, int] | None = None) -> tuple[np.ndarray, np.ndarray]:
+    """Return ``(images, labels)``: uint8 ``[5000, 1, 28, 28]`` (white digits on black) and int64 ``[5000]``.
+
+    With ``image_shape = (C, H, W)`` the digits are sized for a model of that
+    shape (another flow's, for the cross-domain protocol): resized with
+    Pillow's LANCZOS filter, as the studio resizes image files, and the grey
+    copied into every channel when ``C = 3``.
+    """
     with gzip.open(mnist5k_file(), "rt") as f:
         table = np.loadtxt(f, delimiter=",", dtype=np.int64)
     if table.ndim != 2 or table.shape[1] != 28 * 28 + 1:
         raise UserInputError(f"{mnist5k_file()}: expected 785 columns (784 pixels and a label), "
                              f"got {table.shape[-1]}")
-    return table[:, :-1].astype(np.uint8).reshape(-1, 1, 28, 28), table[:, -1]
+    images = table[:, :-1].astype(np.uint8).reshape(-1, 1, 28, 28)
+    if image_shape is not None:
+        images = _sized(images, tuple(image_shape))
+    return images, table[:, -1]
+
+
+def _sized(images: np.ndarray, image_shape: tuple[int, ...]) -> np.ndarray:
+    from PIL import Image
+
+    if len(image_shape) != 3 or image_shape[0] not in (1, 3):
+        raise UserInputError(f"image_shape must be (1 or 3, H, W), got {image_shape}")
+    c, h, w = image_shape
+    if (h, w) != images.shape[2:]:
+        images = np.stack([np.asarray(Image.fromarray(im[0]).resize((w, h), Image.Resampling.LANCZOS))
+                           for im in images])[:, np.newaxis]
+    return np.ascontiguousarray(np.repeat(images, c, axis=1))
