@@ -55,11 +55,12 @@ def load_mnist5k(image_shape: tuple[int, int, int] | None = None) -> tuple[np.nd
                              f"got {table.shape[-1]}")
     images = table[:, :-1].astype(np.uint8).reshape(-1, 1, 28, 28)
     if image_shape is not None:
-        images = _sized(images, tuple(image_shape))
+        images = sized_for(images, tuple(image_shape))
     return images, table[:, -1]
 
 
-def _sized(images: np.ndarray, image_shape: tuple[int, ...]) -> np.ndarray:
+def sized_for(images: np.ndarray, image_shape: tuple[int, ...]) -> np.ndarray:
+    """Grey uint8 images ``[N, 1, h, w]`` as ``image_shape = (C, H, W)``: LANCZOS-resized, grey in every channel."""
     from PIL import Image
 
     if len(image_shape) != 3 or image_shape[0] not in (1, 3):
