@@ -1,18 +1,23 @@
-"""``flowstudio classify``: few-shot classification by posterior-predictive likelihood."""
+"""``flowstudio classify``: few-shot classification by posterior-predictive likelihood (``--method``)."""
 
 from __future__ import annotations
 
 import argparse
 import sys
+from collections.abc import Iterator
 from pathlib import Path
 
+import numpy as np
+import torch
+
 from flowstudio.cli.common import (TRANSFLOW, CliError, add_model_options, add_posterior_options, open_model,
-                                   read_evidence, report_skipped, spec_from_args)
+                                   report_skipped, spec_from_args)
 from flowstudio.data.images import iter_loaded_images
 from flowstudio.errors import WriteError
 from flowstudio.files import copy_file, make_folder
 from flowstudio.records import escape_text, escaped_note, write_rows
-from flowstudio.transflow import TransflowClassifier
+from flowstudio.models.base import ImageFlow
+from flowstudio.transflow import BEYOND_PAPER, METHODS, FewShotClassifier, method_rule
 from flowstudio.transflow.encode import encode_images
 
 
@@ -24,7 +29,8 @@ def add_parser(sub: argparse._SubParsersAction) -> None:
                     "the highest likelihood. Prints or writes one row per query with the predicted class "
                     "and the log-likelihood under every class. With --covariance diagonal, give an absolute "
                     "lambda (e.g. --lam-abs 1): a lambda relative to m scales each class's own spread with "
-                    "its number of examples, which favours the tightest class.")
+                    "its number of examples, which favours the tightest class. --method picks the rule: "
+                    + "; ".join(f"{name}: {about}" for name, about in METHODS.items()) + ".")
     p.add_argument("queries", nargs="+", type=Path, metavar="QUERY", help="images or folders to classify")
     p.add_argument("--class", dest="classes", action="append", default=[], metavar="NAME=PATH[,PATH...]",
                    help="a class and its example images/folders (repeat for each class)")
@@ -33,6 +39,11 @@ def add_parser(sub: argparse._SubParsersAction) -> None:
     p.add_argument("-o", "--out", type=Path, default=None, help="write results as CSV (or JSON if .json)")
     p.add_argument("--copy-to", type=Path, default=None, metavar="DIR",
                    help="copy each query file into DIR/<predicted class>/")
+    p.add_argument("--method", choices=list(METHODS), default="isotropic",
+                   help="isotropic: the paper's rule with --lam/--lam-abs/--covariance; "
+                        f"{', '.join(BEYOND_PAPER)}: beyond the paper, with the settings measured best "
+                        "in benchmarks/fewshot_mnist.py (they ignore --lam and --covariance; fusion also "
+                        "compares pixels). Default: isotropic")
     add_posterior_options(p)
     add_model_options(p)
     p.set_defaults(run=run)
@@ -58,18 +69,16 @@ def parse_classes(args: argparse.Namespace) -> dict[str, list[Path]]:
 def run(args: argparse.Namespace) -> int:
     loaded = open_model(args, TRANSFLOW)
     model = loaded.model
-    clf = TransflowClassifier(spec_from_args(args))
+    clf = FewShotClassifier(method_rule(args.method, spec_from_args(args)), model.layout)
     for name, paths in parse_classes(args).items():
-        clf.add_stats(name, read_evidence(paths, loaded, args.batch_size, f"examples for class {name!r}").stats)
+        for _, pixels, eps in _encoded(paths, model, args.batch_size):
+            clf.add(name, eps, torch.from_numpy(pixels))
+        if name not in clf.classes:
+            raise CliError(f"no usable examples for class {name!r} in {', '.join(str(p) for p in paths)}")
     rows = []
-    c, h, w = model.image_shape
-    for batch in iter_loaded_images(args.queries, c, (h, w), args.batch_size):
-        report_skipped(batch.errors)
-        if not batch.paths:
-            continue
-        eps = next(encode_images(model, batch.images, batch_size=len(batch.paths)))[0]
-        labels, scores = clf.predict(eps)
-        for path, label, row in zip(batch.paths, labels, scores.tolist()):
+    for paths, pixels, eps in _encoded(args.queries, model, args.batch_size):
+        labels, scores = clf.predict(eps, torch.from_numpy(pixels))
+        for path, label, row in zip(paths, labels, scores.tolist()):
             rows.append({"file": str(path), "predicted": label, **dict(zip(clf.classes, row))})
     if not rows:
         raise CliError("no usable query images")
@@ -82,6 +91,16 @@ def run(args: argparse.Namespace) -> int:
     print("classified " + str(len(rows)) + " images: "
           + ", ".join(f"{escape_text(k)} {v}" for k, v in counts.items()))
     return 0
+
+
+def _encoded(paths: list[Path], model: ImageFlow, batch_size: int) -> Iterator[tuple[list[Path], np.ndarray,
+                                                                                 torch.Tensor]]:
+    """``(files, pixels, latents)`` per batch of the usable images among ``paths`` (the others are reported)."""
+    c, h, w = model.image_shape
+    for batch in iter_loaded_images(paths, c, (h, w), batch_size):
+        report_skipped(batch.errors)
+        if batch.paths:
+            yield batch.paths, batch.images, next(encode_images(model, batch.images, batch_size=len(batch.paths)))[0]
 
 
 def _copy_into_classes(rows: list[dict], copy_to: Path, table: Path | None) -> None:
