@@ -53,12 +53,14 @@ class Capabilities:
 
 @dataclass(frozen=True)
 class Preset:
-    """A starting point that trains well: architecture settings, batch size, learning rate, steps."""
+    """A starting point that trains well: architecture settings, batch size, learning rate, steps, and the
+    learning-rate schedule after warm-up (``flowstudio.training.settings.LR_DECAYS``)."""
 
     arch: Mapping[str, Any]
     batch_size: int
     lr: float
     steps: int
+    lr_decay: str = "none"
 
 
 @dataclass(frozen=True)
@@ -96,10 +98,11 @@ _IMAGE_FLOW = Capabilities(exact_density=True, invertible_latent=True, sampling=
 
 _EPOCH = 234
 """Steps of batch 256 in one pass over Fashion-MNIST's 60,000 training images."""
-_AUTOENCODER_PRESETS = {  # the GLF paper's nets and Adam 1e-3, batch 256, for 10 / 50 / 100 epochs
-    "small": Preset({}, 256, 1e-3, 10 * _EPOCH),
-    "medium": Preset({}, 256, 1e-3, 50 * _EPOCH),
-    "large": Preset({}, 256, 1e-3, 100 * _EPOCH)}
+_AUTOENCODER_PRESETS = {  # the GLF paper's nets and Adam 1e-3, batch 256, for 10 / 50 / 100 epochs, the rate
+    # halved after half of them (the paper: after 50 of 100)
+    "small": Preset({}, 256, 1e-3, 10 * _EPOCH, "halve"),
+    "medium": Preset({}, 256, 1e-3, 50 * _EPOCH, "halve"),
+    "large": Preset({}, 256, 1e-3, 100 * _EPOCH, "halve")}
 _AUTOENCODER_TINY = {"latent": 4, "conv1": 4, "conv2": 8, "fc": 16, "flow_blocks": 2, "flow_hidden": 8,
                      "flow_depth": 1}
 

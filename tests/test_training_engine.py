@@ -11,7 +11,9 @@ import pytest
 import torch
 
 from flowstudio.checkpoint import load_checkpoint, read_extra_metadata
-from flowstudio.cli.main import main
+from flowstudio.cli.main import build_parser, main
+from flowstudio.cli.train_cmd import _settings as train_settings
+from flowstudio.registry import get_family
 from flowstudio.training import Control, RunDir, TrainJob, TrainSettings, load_training_data, train
 from flowstudio.training.engine import learning_rate
 from flowstudio.training.presets import preset_config
@@ -57,6 +59,23 @@ def test_a_few_steps_reduce_the_loss_and_fill_the_run_folder(digits, tmp_path):
     for fact in ("wall_time_s", "device", "seed"):
         assert card.provenance.get(fact) is not None, fact
     assert read_extra_metadata(run.checkpoint)["progress"]["step"] == 40
+
+
+def test_learning_rate_halves_after_half_the_run():
+    s = TrainSettings(steps=100, lr=1e-3, warmup_steps=10, lr_decay="halve")
+    assert learning_rate(s, 50) == pytest.approx(1e-3) and learning_rate(s, 51) == pytest.approx(5e-4)
+
+
+def test_glf_presets_follow_the_papers_schedule_and_the_command_line_can_override_it():
+    glf, glow = get_family("glf").preset("small"), get_family("glow").preset("small")
+    assert glf.lr_decay == "halve" and glow.lr_decay == "none"
+
+    def settings(preset, *options):
+        args = build_parser().parse_args(["train", "--data", "digits", *options])
+        return train_settings(args, preset, 0)
+
+    assert settings(glf).lr_decay == "halve" and settings(glow).lr_decay == "none"
+    assert settings(glf, "--lr-decay", "cosine").lr_decay == "cosine"
 
 
 def test_learning_rate_warms_up_then_decays_along_a_cosine():

@@ -133,8 +133,9 @@ def add_parser(sub: argparse._SubParsersAction) -> None:
                help=f"linear learning-rate warm-up (default: {d.warmup_steps}, or a tenth of the run if that is "
                     "shorter, so a short run still trains at its full rate)")
     hyper.add_argument("--lr-decay", choices=LR_DECAYS, default=None,
-                       help="after warm-up: keep the learning rate, or decay it to 0 by the last step "
-                            f"(default: {d.lr_decay})")
+                       help="after warm-up: keep the learning rate (none), decay it to 0 by the last step "
+                            "(cosine), or halve it after half the steps (halve; GLF's schedule) "
+                            "(default: the preset's schedule: halve for GLF's paper settings, else none)")
     add_number(hyper, "--grad-clip", whole=False, low=0, high=1e6, open_low=True, metavar="NORM",
                help=f"clip the gradient norm to this (default: {d.grad_clip:g})")
     add_number(hyper, "--init-batch-size", whole=True, low=1, high=MAX_BATCH, metavar="N",
@@ -263,7 +264,7 @@ def _settings(args: argparse.Namespace, preset: Preset, seed: int) -> TrainSetti
     steps = _pick(args.steps, preset.steps)
     warmup = _pick(args.warmup, min(TrainSettings.warmup_steps, steps // 10))
     given = {"steps": steps, "batch_size": _pick(args.batch_size, preset.batch_size),
-             "lr": _pick(args.lr, preset.lr), "warmup_steps": warmup, "lr_decay": args.lr_decay,
+             "lr": _pick(args.lr, preset.lr), "warmup_steps": warmup, "lr_decay": _pick(args.lr_decay, preset.lr_decay),
              "grad_clip": args.grad_clip, "init_batch_size": args.init_batch_size, "eval_every": args.eval_every,
              "log_every": args.log_every, "sample_every": args.sample_every, "sample_count": args.sample_count,
              "sample_temperature": args.sample_temperature, "checkpoint_every": args.checkpoint_every,

@@ -95,13 +95,16 @@ def amp_enabled(requested: bool | None, device: torch.device) -> bool:
 
 
 def learning_rate(settings: TrainSettings, step: int) -> float:
-    """Peak ``lr`` after linear warm-up; with cosine decay it falls to 0 at the last step."""
+    """Peak ``lr`` after linear warm-up; with cosine decay it falls to 0 at the last step, with "halve" it is
+    halved for the second half of the run."""
     s = settings
     if step <= s.warmup_steps:
         return s.lr * step / max(1, s.warmup_steps)
     if s.lr_decay == "cosine":
         t = min(1.0, (step - s.warmup_steps) / max(1, s.steps - s.warmup_steps))
         return s.lr * 0.5 * (1.0 + math.cos(math.pi * t))
+    if s.lr_decay == "halve" and step > s.steps // 2:  # GLF's schedule: halved after 50 of 100 epochs
+        return s.lr / 2
     return s.lr
 
 

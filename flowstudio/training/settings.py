@@ -13,7 +13,7 @@ from typing import Any
 
 from flowstudio.errors import UserInputError
 
-LR_DECAYS = ("none", "cosine")
+LR_DECAYS = ("none", "cosine", "halve")
 
 
 @dataclass
@@ -24,7 +24,7 @@ class TrainSettings:
     batch_size: int = 64
     lr: float = 1e-3
     warmup_steps: int = 200
-    lr_decay: str = "none"              # "cosine": cosine decay from the peak to 0 at the last step
+    lr_decay: str = "none"              # "cosine": to 0 at the last step; "halve": halved after half the steps
     grad_clip: float = 50.0             # maximum global gradient norm
     init_batch_size: int = 512          # images for the data-dependent ActNorm initialisation
     eval_every: int = 1000              # held-out bits/dim every N steps (and at the end)
