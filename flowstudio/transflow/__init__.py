@@ -4,13 +4,14 @@ Gambardella, Baydin & Torr, "Transflow Learning: Repurposing Flow Models
 Without Retraining" (2019).  :mod:`.posterior` holds the maths (eq. 3-4, 7-8,
 10-11), :mod:`.interpolate` the interpolations (Fig. 3-4), :mod:`.classify`
 the few-shot classifier (its rules beyond the paper in :mod:`.pooled`),
-:mod:`.encode` the streaming bridges to a model and :mod:`.diagnostics` the check for evidence far outside the model's range.
+:mod:`.encode` the streaming bridges to a model and :mod:`.diagnostics` the
+check for evidence far outside the model's range.
 :class:`LikelihoodSpec` and :data:`COVARIANCES` come from the torch-free
 :mod:`flowstudio.likelihood` (this package imports torch).
 """
 
-from flowstudio.transflow.classify import (BEYOND_PAPER, METHODS, FewShotClassifier, TransflowClassifier,
-                                          class_probabilities, method_rule)
+from flowstudio.fewshot_methods import BEYOND_PAPER, METHODS
+from flowstudio.transflow.classify import FewShotClassifier, TransflowClassifier, class_probabilities, method_rule
 from flowstudio.transflow.diagnostics import (BpdReference, EvidenceAdvice, EvidenceCheck, assess_evidence,
                                             check_evidence, check_latents, flag_set_outliers, judge,
                                             judge_encoded)

@@ -37,6 +37,7 @@ from typing import Union
 
 import torch
 
+from flowstudio.fewshot_methods import METHODS
 from flowstudio.layout import LatentLayout
 from flowstudio.transflow.pooled import FullCovariance, Fusion, PooledDiagonal, rule_scores
 from flowstudio.transflow.posterior import EvidenceStats, LikelihoodSpec, Posterior, posterior
@@ -44,17 +45,6 @@ from flowstudio.transflow.posterior import EvidenceStats, LikelihoodSpec, Poster
 Rule = Union[LikelihoodSpec, FullCovariance, PooledDiagonal, Fusion]
 """A few-shot class rule: the paper's (a :class:`LikelihoodSpec`) or one beyond the paper."""
 
-METHODS = {
-    "isotropic": "the paper's Transflow: one posterior per class, Sigma = lambda I (eq. 7-11)",
-    "full-covariance": "beyond the paper: Sigma = lambda C, C the pooled, shrunk within-class covariance "
-                       "of the deepest level",
-    "pooled-diagonal": "beyond the paper: Sigma = lambda diag(s), s the pooled per-dimension within-class "
-                       "variance",
-    "fusion": "beyond the paper, not Bayesian: pixel + latent shrinkage-LDA scores",
-}
-"""The classifier's methods and what each is (``flowstudio classify --method``, the studio's Classify panel)."""
-
-BEYOND_PAPER = ("full-covariance", "pooled-diagonal", "fusion")
 
 
 class TransflowClassifier:

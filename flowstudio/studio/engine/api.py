@@ -138,11 +138,11 @@ def save_strip_frames(engine: Engine, result: StripResult, folder: str | Path,
 
 # -- classify ----------------------------------------------------------------------------
 def classify(engine: Engine, classes: dict[str, Sequence[str]], spec: LikelihoodSpec,
-             queries: Sequence[str]) -> Iterator[ClassifyProgress]:
+             queries: Sequence[str], method: str = "isotropic") -> Iterator[ClassifyProgress]:
     """:func:`.classify.classify`."""
     from flowstudio.studio.engine import classify as engine_classify
 
-    return (yield from engine_classify.classify(engine, classes, spec, queries))
+    return (yield from engine_classify.classify(engine, classes, spec, queries, method))
 
 
 def write_csv(rows: Sequence[Classified], classes: Sequence[str], path: str | Path) -> Path:

@@ -2,7 +2,9 @@
 
 Each class is a set of example images; a query goes to the class whose
 Transflow posterior predictive gives its latent the highest likelihood
-(:class:`flowstudio.transflow.TransflowClassifier`).  The job encodes the
+(:class:`flowstudio.transflow.FewShotClassifier`, with one of the
+:data:`~flowstudio.fewshot_methods.METHODS`; ``fusion`` also reads the
+examples' pixels, loaded again from their files).  The job encodes the
 classes' examples the engine has not seen yet, then the queries one batch
 per step (Cancel answers between batches).  CSV rows have the command
 line's columns: ``file``, ``predicted``, then one log-likelihood per class.
@@ -15,6 +17,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 import numpy as np
+import torch
 
 from flowstudio.data.images import iter_image_paths, iter_loaded_images
 from flowstudio.errors import UserInputError, WriteError
@@ -22,7 +25,7 @@ from flowstudio.files import copy_file, make_folder
 from flowstudio.imaging import file_digest
 from flowstudio.records import write_rows
 from flowstudio.studio.engine.session import ENCODE_BATCH, Engine
-from flowstudio.transflow import LikelihoodSpec, TransflowClassifier, class_probabilities
+from flowstudio.transflow import FewShotClassifier, LikelihoodSpec, class_probabilities, method_rule
 from flowstudio.transflow.encode import encode_images
 
 
@@ -56,19 +59,31 @@ def _class_digests(engine: Engine, paths: Sequence[str]) -> tuple[str, ...]:
     return tuple(d for d in digests if engine.has(d))
 
 
+def _class_pixels(engine: Engine, paths: Sequence[str], digests: tuple[str, ...]) -> torch.Tensor:
+    """The pixels the model saw of the examples with these digests, in their order (read again from the files)."""
+    c, h, w = engine.model.image_shape
+    by_digest = {}
+    for batch in iter_loaded_images([Path(p) for p in paths], c, (h, w), ENCODE_BATCH):
+        by_digest.update((file_digest(p), torch.from_numpy(px)) for p, px in zip(batch.paths, batch.images))
+    return torch.stack([by_digest[d] for d in digests])
+
+
 def classify(engine: Engine, classes: dict[str, Sequence[str]], spec: LikelihoodSpec,
-             queries: Sequence[str]) -> Iterator[ClassifyProgress]:
-    """Sort ``queries`` (files or folders) into ``classes`` (name -> example files), one batch per step."""
+             queries: Sequence[str], method: str = "isotropic") -> Iterator[ClassifyProgress]:
+    """Sort ``queries`` (files or folders) into ``classes`` (name -> example files), one batch per step.
+
+    ``method`` names the classifier's rule (``isotropic`` uses ``spec``)."""
     if len(classes) < 2:
         raise UserInputError("choose at least two evidence sets as classes")
-    clf = TransflowClassifier(spec)
+    model = engine.model
+    clf = FewShotClassifier(method_rule(method, spec), model.layout)
     for name, paths in classes.items():
         digests = _class_digests(engine, list(paths))
         if not digests:
             raise UserInputError(f"the set “{name}” has no usable images")
-        clf.add_stats(name, engine.stats(digests))
+        pixels = _class_pixels(engine, paths, digests) if clf.needs_pixels else None
+        clf.add(name, torch.stack([engine.latent(d) for d in digests]), pixels)
     files, problems = iter_image_paths([Path(q) for q in queries])
-    model = engine.model
     c, h, w = model.image_shape
     done = 0
     yield ClassifyProgress(0, len(files), errors=[(str(p), r) for p, r in problems])
@@ -76,7 +91,7 @@ def classify(engine: Engine, classes: dict[str, Sequence[str]], spec: Likelihood
         step = ClassifyProgress(done, len(files), errors=[(str(p), r) for p, r in batch.errors])
         if batch.paths:
             eps = next(encode_images(model, batch.images, batch_size=len(batch.paths)))[0]
-            labels, scores = clf.predict(eps)
+            labels, scores = clf.predict(eps, torch.from_numpy(batch.images))
             probabilities = class_probabilities(scores).tolist()
             step.rows = [Classified(str(p), str(label), tuple(row), px, tuple(prob))
                          for p, label, row, px, prob in zip(batch.paths, labels, scores.tolist(), batch.images,

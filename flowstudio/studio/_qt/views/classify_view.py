@@ -2,9 +2,12 @@
 
 Tick two sets or more; drop images or folders onto the panel (or use the
 Add buttons).  Encoding and scoring run as a job on the model's thread,
-with progress, ETA and Cancel; rows appear batch by batch.  Changing the
-classes or the likelihood settings (the Posterior panel's λ and covariance)
-sorts the same images again.  Results export as the command line's CSV, or
+with progress, ETA and Cancel; rows appear batch by batch.  The Method box
+picks the classifier's rule (:data:`~flowstudio.fewshot_methods.METHODS`: the
+paper's isotropic Transflow, or one of three beyond the paper, as
+``flowstudio classify --method``).  Changing the classes, the method or the
+likelihood settings (the Posterior panel's λ and covariance, read by the
+isotropic method) sorts the same images again.  Results export as the command line's CSV, or
 as copies in one folder per class.
 """
 
@@ -14,8 +17,10 @@ from pathlib import Path
 from typing import Any
 
 from PySide6.QtCore import QSortFilterProxyModel, Qt, QTimer
-from PySide6.QtWidgets import (QAbstractItemView, QHBoxLayout, QHeaderView, QListWidget, QListWidgetItem,
-                               QTableView, QVBoxLayout, QWidget)
+from PySide6.QtWidgets import (QAbstractItemView, QComboBox, QHBoxLayout, QHeaderView, QListWidget,
+                               QListWidgetItem, QTableView, QVBoxLayout, QWidget)
+
+from flowstudio.fewshot_methods import BEYOND_PAPER, METHODS
 
 from flowstudio.studio._qt.dialogs import EXPORT_DIR, IMAGE_FILTER, ask_export_path, ask_folder, ask_open_paths
 from flowstudio.studio._qt.evidence_flow import plural, problem_lines
@@ -32,6 +37,9 @@ CLASSES_TIP = ("Each ticked evidence set is one class. An image goes to the clas
                "likely. λ and covariance come from the Posterior panel: with a diagonal covariance, use an "
                "absolute λ (e.g. 1), since a λ relative to the number of examples favours the tightest class.")
 EMPTY_TIP = "Drop images or folders here to sort them into the ticked sets"
+METHOD_TIP = ("How an image's likelihood under each class is computed. Isotropic is the Transflow paper's rule "
+              f"(with the Posterior panel's λ and covariance); {', '.join(BEYOND_PAPER)} are beyond the paper "
+              "and use all classes' spread (hover an entry for what it does).")
 RERUN_MS = 300
 LIKELIHOOD = {"likelihood"}
 """The document parameters that change a classification (PosteriorParams field names)."""
@@ -48,6 +56,12 @@ class ClassifyView(QWidget):
         self.classes = QListWidget(toolTip=CLASSES_TIP)
         self.classes.setFixedWidth(200)
         self.classes.itemChanged.connect(lambda _: self.schedule())
+        self.method = QComboBox(toolTip=METHOD_TIP)
+        for name, about in METHODS.items():
+            self.method.addItem(f"{name} (beyond the paper)" if name in BEYOND_PAPER else f"{name} (paper)", name)
+            self.method.setItemData(self.method.count() - 1, about, Qt.ItemDataRole.ToolTipRole)
+        self.method.setFixedWidth(200)
+        self.method.currentIndexChanged.connect(lambda _: self.schedule(force=True))
         self.model = ClassifyModel(self)
         self.proxy = QSortFilterProxyModel(self, sortRole=SORT_ROLE)
         self.proxy.setSourceModel(self.model)
@@ -77,6 +91,8 @@ class ClassifyView(QWidget):
         left = QVBoxLayout()
         left.addWidget(role_label("Classes (evidence sets)", "hint"))
         left.addWidget(self.classes, 1)
+        left.addWidget(role_label("Method", "hint"))
+        left.addWidget(self.method)
         left.addWidget(role_label("Images to sort", "hint"))
         left.addWidget(icon_button("Add images…", "fa5s.images", "Choose image files to sort", self.ask_add_images))
         left.addWidget(icon_button("Add folder…", "fa5s.folder-open", "Choose a folder of images to sort",
@@ -187,7 +203,7 @@ class ClassifyView(QWidget):
         errors: list[tuple[str, str]] = []
         job = studio.host.run_steps(f"Sorting {plural(len(self.queries), 'item')}", api.classify,
                                     studio.host.engine, classes, studio.doc.params.likelihood,
-                                    list(self.queries), model_work=True,
+                                    list(self.queries), self.method.currentData(), model_work=True,
                                     on_step=lambda step: self._step(job, step, errors),
                                     on_error=lambda exc: studio.notifier.error("Sorting failed", str(exc)),
                                     on_end=lambda j: self._ended(j, errors))

@@ -1,0 +1,58 @@
+"""The Classify panel's Method box: switching the rule sorts the same images again, with percentages."""
+
+from __future__ import annotations
+
+import csv
+
+from tests.studio_support import studio_home, wait_for_files, wait_idle, window  # noqa: F401
+
+from flowstudio.cli.main import main as cli
+from flowstudio.fewshot_methods import BEYOND_PAPER, METHODS
+
+
+def test_switching_method_sorts_again_as_the_command_line_does(qtbot, window, tmp_path):
+    from flowstudio.studio.engine.classify import write_fashion_queries
+
+    studio, view = window.studio, window.panels["classify"]
+    window.show_panel("classify")
+    for name in ("trousers", "bags"):
+        studio.evidence.open_example(name)
+    wait_idle(qtbot, window)
+    view.set_classes(["sneakers", "trousers", "bags"])
+    assert [view.method.itemData(i) for i in range(view.method.count())] == list(METHODS)
+    for i in range(view.method.count()):
+        beyond = view.method.itemData(i) in BEYOND_PAPER
+        assert ("beyond the paper" in view.method.itemText(i)) == beyond
+    truth = write_fashion_queries(tmp_path / "queries", per_class=3)
+    view.add(sorted(truth))
+    qtbot.waitUntil(lambda: view.model.rowCount() == 9, timeout=60_000)
+    wait_idle(qtbot, window)
+    isotropic = [r.probabilities for r in view.model.rows]
+
+    for method in BEYOND_PAPER:
+        before = view.job
+        view.method.setCurrentIndex(view.method.findData(method))
+        qtbot.waitUntil(lambda: view.job is not before and view.model.rowCount() == 9 and not view.job.active,
+                        timeout=60_000)
+        wait_idle(qtbot, window)
+        rows = view.model.rows
+        assert sum(truth[r.path] == r.predicted for r in rows) >= 7, method
+        assert all(abs(sum(r.probabilities) - 1) < 1e-9 for r in rows)
+        assert [r.probabilities for r in rows] != isotropic, method
+        shown = view.proxy.index(0, 2).data()
+        assert shown.endswith("%"), shown
+
+        # The exported table is the command line's for the same method.
+        ours = tmp_path / f"{method}.csv"
+        view.export_csv_to(ours)
+        wait_for_files(qtbot, window)
+        theirs = tmp_path / f"{method}-cli.csv"
+        examples = view.class_examples()
+        args = ["classify", *sorted(truth), "-o", str(theirs), "--method", method]
+        for name, paths in examples.items():
+            args += ["--class", f"{name}={','.join(paths)}"]
+        assert cli(args) == 0
+        ours_rows = {r["file"]: r for r in csv.DictReader(ours.open())}
+        for row in csv.DictReader(theirs.open()):
+            assert ours_rows[row["file"]]["predicted"] == row["predicted"]
+            assert abs(float(ours_rows[row["file"]]["bags"]) - float(row["bags"])) < 1e-2
