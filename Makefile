@@ -66,6 +66,8 @@ bench: install system-deps
 	$(PY) benchmarks/fewshot_fashion.py
 	$(PY) benchmarks/train_speed.py
 	$(PY) benchmarks/vector_flow_speed.py
+	$(PY) benchmarks/glf_baselines.py --epochs 4 --train-images 10240
+	QT_QPA_PLATFORM=offscreen $(PY) benchmarks/playground_latency.py
 
 # The packaged app (packaging/flowstudio.spec): dist/FlowStudio-VERSION-linux-x86_64/ and its .tar.gz.
 package: install qt-deps
