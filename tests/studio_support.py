@@ -109,3 +109,14 @@ def simulate_drop(widget, paths: list[str]) -> bool:
     drop = QDropEvent(*args)
     QApplication.sendEvent(target, drop)
     return enter.isAccepted() and drop.isAccepted()
+
+
+def classify_fashion_classes(qtbot, window):
+    """The Classify panel shown, with the bundled sneakers, trousers and bags sets as its classes."""
+    studio, view = window.studio, window.panels["classify"]
+    window.show_panel("classify")
+    for name in ("trousers", "bags"):
+        studio.evidence.open_example(name)
+    wait_idle(qtbot, window)
+    view.set_classes(["sneakers", "trousers", "bags"])
+    return view

@@ -4,7 +4,8 @@ from __future__ import annotations
 
 import csv
 
-from tests.studio_support import studio_home, wait_for_files, wait_idle, window  # noqa: F401
+from tests.studio_support import (classify_fashion_classes, studio_home, wait_for_files,  # noqa: F401
+                                  wait_idle, window)
 
 from flowstudio.cli.main import main as cli
 from flowstudio.fewshot_methods import BEYOND_PAPER, METHODS
@@ -13,12 +14,7 @@ from flowstudio.fewshot_methods import BEYOND_PAPER, METHODS
 def test_switching_method_sorts_again_as_the_command_line_does(qtbot, window, tmp_path):
     from flowstudio.studio.engine.classify import write_fashion_queries
 
-    studio, view = window.studio, window.panels["classify"]
-    window.show_panel("classify")
-    for name in ("trousers", "bags"):
-        studio.evidence.open_example(name)
-    wait_idle(qtbot, window)
-    view.set_classes(["sneakers", "trousers", "bags"])
+    view = classify_fashion_classes(qtbot, window)
     assert [view.method.itemData(i) for i in range(view.method.count())] == list(METHODS)
     for i in range(view.method.count()):
         beyond = view.method.itemData(i) in BEYOND_PAPER

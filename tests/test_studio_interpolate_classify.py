@@ -7,7 +7,8 @@ import csv
 import numpy as np
 from PIL import Image
 
-from tests.studio_support import example, studio_home, wait_for_files, wait_idle, window  # noqa: F401
+from tests.studio_support import (classify_fashion_classes, example, studio_home, wait_for_files,  # noqa: F401
+                                  wait_idle, window)
 
 from flowstudio.cli.main import main as cli
 from flowstudio.imaging import read_png_params
@@ -63,12 +64,7 @@ def test_the_strip_renders_changes_with_the_set_and_exports_like_the_cli(qtbot, 
 def test_classify_sorts_a_labelled_fashion_set_and_exports_the_table(qtbot, window, tmp_path):
     from flowstudio.studio.engine.classify import write_fashion_queries
 
-    studio, view = window.studio, window.panels["classify"]
-    window.show_panel("classify")
-    for name in ("trousers", "bags"):
-        studio.evidence.open_example(name)
-    wait_idle(qtbot, window)
-    view.set_classes(["sneakers", "trousers", "bags"])
+    view = classify_fashion_classes(qtbot, window)
     truth = write_fashion_queries(tmp_path / "queries", per_class=5)
     from tests.studio_support import simulate_drop
 
