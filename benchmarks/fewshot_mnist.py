@@ -56,8 +56,8 @@ table is not invented; fill it in from arXiv:1911.13270 (rows: method -> accurac
 
 GRID = {
     "full-cov*": [FullCovariance(lam=lam) for lam in (0.01, 0.03, 0.1, 0.3, 1.0)],
-    "pooled-diag*": [PooledDiagonal(lam=lam, nu0=nu0, levels=levels)
-                     for lam in (1.0, 3.0, 10.0) for levels, nu0 in (("all", 100.0), ("deepest", 10.0))],
+    "pooled-diag*": [PooledDiagonal(lam=lam, levels=levels)
+                     for lam in (1.0, 3.0, 10.0) for levels in ("all", "deepest")],
     "fusion*": [Fusion(levels="deepest")],
 }
 """The variants' settings tried on the validation episodes (the issue's measured values and their neighbours)."""

@@ -90,10 +90,11 @@ def test_full_covariance_at_small_lambda_predicts_as_shrinkage_lda():
 
 def test_pooled_diagonal_equals_its_formula_computed_by_loops():
     x, y, q, *_ = episode(3)
-    nu0, lam = 5.0, 3.0
-    scores = fitted(PooledDiagonal(lam=lam, nu0=nu0), x, y).scores(q)
+    lam = 3.0
+    scores = fitted(PooledDiagonal(lam=lam, nu0=5.0, nu0_deepest=2.0), x, y).scores(q)
     s = []
     for d in range(11):
+        nu0 = 2.0 if d >= 6 else 5.0  # the layout's top part holds entries 6..10
         within = sum(float(((x[y == k, d] - x[y == k, d].mean()) ** 2).sum()) for k in range(K))
         s.append((nu0 + within) / (nu0 + K * M - K))
     sigma = lam * torch.diag(torch.tensor(s, dtype=torch.float64))
@@ -103,7 +104,7 @@ def test_pooled_diagonal_equals_its_formula_computed_by_loops():
 
 def test_pooled_diagonal_on_the_deepest_level_reads_only_it():
     x, y, q, *_ = episode(4)
-    rule = PooledDiagonal(lam=3.0, nu0=10.0, levels="deepest")
+    rule = PooledDiagonal(lam=3.0, nu0=1e6, nu0_deepest=10.0, levels="deepest")
     scores = fitted(rule, x, y).scores(q)
     shuffled = x.clone()
     shuffled[:, :6] = torch.randn(len(x), 6, dtype=torch.float64)  # the other level changes nothing

@@ -27,11 +27,13 @@ query ``z`` by the posterior predictive ``log N(z; mu_k, Sigma_p,k + Sigma)``
   benefit of more examples.
 * :class:`PooledDiagonal` (beyond the paper): ``C = diag(s)`` with the pooled
   within-class variance of each dimension drawn toward the prior's 1 by
-  ``nu0`` pseudo-observations (2)::
+  ``nu0_d`` pseudo-observations (2)::
 
-      s_d = (nu0 + sum_k sum_i (zeta_kid - zeta_bar_kd)^2) / (nu0 + N - K)
+      s_d = (nu0_d + sum_k sum_i (zeta_kid - zeta_bar_kd)^2) / (nu0_d + N - K)
 
-  (``N`` examples in ``K`` classes) and then (1) with ``U = I``:
+  (``N`` examples in ``K`` classes; ``nu0_d`` is ``nu0`` on the finer levels
+  and ``nu0_deepest`` on the deepest, whose few coarse dimensions are
+  measured better and need less prior: 100 and 10 were measured best) and then (1) with ``U = I``:
   ``mu_kd = zeta_bar_kd m / (m + lambda s_d)``, predictive variance
   ``lambda s_d / (lambda s_d + m) + lambda s_d``.  Unlike the per-class
   diagonal rule of :class:`~flowstudio.likelihood.LikelihoodSpec`, every
@@ -103,8 +105,15 @@ class PooledDiagonal(_Rule):
 
     name: ClassVar[str] = "pooled-diagonal"
     lam: float = setting(3.0, low=1e-12, high=1e6, help="absolute lambda of Sigma = lambda diag(s)")
-    nu0: float = setting(100.0, low=0.0, high=1e9, help="pseudo-observations of variance 1 in s")
+    nu0: float = setting(100.0, low=0.0, high=1e9, help="pseudo-observations of variance 1 in s, finer levels")
+    nu0_deepest: float = setting(10.0, low=0.0, high=1e9, help="pseudo-observations of variance 1 in s, deepest level")
     levels: str = setting("all", choices=LEVELS, help="the latent entries used: the deepest level, or all")
+
+    def pseudo_counts(self, layout: LatentLayout) -> torch.Tensor:
+        """``nu0_d`` of eq. 2 for each entry this rule reads."""
+        counts = torch.full((layout.dim,), self.nu0, dtype=torch.float64)
+        counts[layout.deepest.slice] = self.nu0_deepest
+        return self.latents(layout, counts)
 
 
 @dataclass(frozen=True)
@@ -131,12 +140,12 @@ def pooled_lw_covariance(x: torch.Tensor, y: torch.Tensor) -> torch.Tensor:
     return torch.from_numpy(np.asarray(lda.covariance_, dtype=np.float64))
 
 
-def pooled_variance(x: torch.Tensor, y: torch.Tensor, nu0: float) -> torch.Tensor:
-    """``s_d`` of eq. 2: pooled within-class variance per dimension with ``nu0`` pseudo-observations of 1."""
+def pooled_variance(x: torch.Tensor, y: torch.Tensor, nu0: torch.Tensor) -> torch.Tensor:
+    """``s_d`` of eq. 2: pooled within-class variance per dimension with ``nu0 [d]`` pseudo-observations of 1."""
     means = class_means(x, y)
     within = ((x - means[y]) ** 2).sum(0)
     dof = nu0 + x.shape[0] - means.shape[0]
-    return (nu0 + within) / dof if dof > 0 else torch.ones_like(within)  # no spread and no prior: s = 1
+    return torch.where(dof > 0, (nu0 + within) / dof.clamp_min(1e-300), 1.0)  # no spread, no prior: s = 1
 
 
 def class_means(x: torch.Tensor, y: torch.Tensor) -> torch.Tensor:
@@ -194,7 +203,7 @@ def rule_scores(rule: Any, layout: LatentLayout, latents: torch.Tensor, y: torch
         spectrum, basis = torch.linalg.eigh(pooled_lw_covariance(x, y))
         return shared_covariance_scores(x, y, q, rule.lam, basis, spectrum.clamp_min(1e-12))
     if isinstance(rule, PooledDiagonal):
-        return shared_covariance_scores(x, y, q, rule.lam, None, pooled_variance(x, y, rule.nu0))
+        return shared_covariance_scores(x, y, q, rule.lam, None, pooled_variance(x, y, rule.pseudo_counts(layout)))
     if isinstance(rule, Fusion):
         if pixels is None or query_pixels is None:
             raise ValueError("fusion needs the pixels of the examples and of the queries")
