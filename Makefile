@@ -64,6 +64,7 @@ bench: install system-deps
 	$(PY) -m pip install -q -e '.[bench]'
 	$(PY) benchmarks/glow_speed.py
 	$(PY) benchmarks/fewshot_fashion.py
+	$(PY) benchmarks/fewshot_mnist.py
 	$(PY) benchmarks/train_speed.py
 	$(PY) benchmarks/vector_flow_speed.py
 	$(PY) benchmarks/glf_baselines.py --epochs 4 --train-images 10240
