@@ -33,7 +33,6 @@ per-class diagonal one) of a :class:`LikelihoodSpec`; ``full-covariance``,
 from __future__ import annotations
 
 from collections.abc import Hashable
-from typing import Union
 
 import torch
 
@@ -42,9 +41,8 @@ from flowstudio.layout import LatentLayout
 from flowstudio.transflow.pooled import FullCovariance, Fusion, PooledDiagonal, rule_scores
 from flowstudio.transflow.posterior import EvidenceStats, LikelihoodSpec, Posterior, posterior
 
-Rule = Union[LikelihoodSpec, FullCovariance, PooledDiagonal, Fusion]
+Rule = LikelihoodSpec | FullCovariance | PooledDiagonal | Fusion
 """A few-shot class rule: the paper's (a :class:`LikelihoodSpec`) or one beyond the paper."""
-
 
 
 class TransflowClassifier:
