@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import csv
 
+from PySide6.QtCore import Qt
 from tests.studio_support import (classify_fashion_classes, studio_home, wait_for_files,  # noqa: F401
                                   wait_idle, window)
 
@@ -18,7 +19,8 @@ def test_switching_method_sorts_again_as_the_command_line_does(qtbot, window, tm
     assert [view.method.itemData(i) for i in range(view.method.count())] == list(METHODS)
     for i in range(view.method.count()):
         beyond = view.method.itemData(i) in BEYOND_PAPER
-        assert ("beyond the paper" in view.method.itemText(i)) == beyond
+        assert view.method.itemText(i).endswith("*") == beyond
+        assert ("beyond the paper" in view.method.itemData(i, Qt.ItemDataRole.ToolTipRole)) == beyond
     truth = write_fashion_queries(tmp_path / "queries", per_class=3)
     view.add(sorted(truth))
     qtbot.waitUntil(lambda: view.model.rowCount() == 9, timeout=60_000)

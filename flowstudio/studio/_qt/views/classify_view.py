@@ -58,7 +58,7 @@ class ClassifyView(QWidget):
         self.classes.itemChanged.connect(lambda _: self.schedule())
         self.method = QComboBox(toolTip=METHOD_TIP)
         for name, about in METHODS.items():
-            self.method.addItem(f"{name} (beyond the paper)" if name in BEYOND_PAPER else f"{name} (paper)", name)
+            self.method.addItem(f"{name} *" if name in BEYOND_PAPER else f"{name} (paper)", name)  # fits 200 px
             self.method.setItemData(self.method.count() - 1, about, Qt.ItemDataRole.ToolTipRole)
         self.method.setFixedWidth(200)
         self.method.currentIndexChanged.connect(lambda _: self.schedule(force=True))
@@ -91,7 +91,7 @@ class ClassifyView(QWidget):
         left = QVBoxLayout()
         left.addWidget(role_label("Classes (evidence sets)", "hint"))
         left.addWidget(self.classes, 1)
-        left.addWidget(role_label("Method", "hint"))
+        left.addWidget(role_label("Method (* beyond the paper)", "hint"))
         left.addWidget(self.method)
         left.addWidget(role_label("Images to sort", "hint"))
         left.addWidget(icon_button("Add images…", "fa5s.images", "Choose image files to sort", self.ask_add_images))
