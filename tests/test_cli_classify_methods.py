@@ -37,18 +37,18 @@ def test_each_method_sorts_fashion_files(fashion_files, method, tmp_path, capsys
     assert "classified 15 images" in capsys.readouterr().out
 
 
-def test_methods_score_differently(fashion_files, tmp_path):
+def test_methods_and_their_lambda_score_differently(fashion_files, tmp_path):
     classes, _, root = fashion_files
     tables = {}
-    for method in ("isotropic", "full-covariance"):
-        out = tmp_path / f"{method}.csv"
+    for method, options in (("isotropic", []), ("full-covariance", []), ("full-covariance", ["--lam-abs", "0.01"])):
+        out = tmp_path / "table.csv"
         args = ["classify", str(root / "queries"), "-o", str(out), "-m", str(default_model_path()),
-                "--method", method]
+                "--method", method, *options]
         for name, paths in classes.items():
             args += ["--class", f"{name}={','.join(paths)}"]
         assert main(args) == 0
-        tables[method] = [float(r["bags"]) for r in csv.DictReader(out.open())]
-    assert tables["isotropic"] != tables["full-covariance"]
+        tables[(method, *options)] = [float(r["bags"]) for r in csv.DictReader(out.open())]
+    assert len({tuple(t) for t in tables.values()}) == 3
 
 
 def test_an_unknown_method_is_refused(capsys):

@@ -5,6 +5,7 @@ from __future__ import annotations
 import argparse
 import sys
 from collections.abc import Iterator
+from dataclasses import replace
 from pathlib import Path
 
 import numpy as np
@@ -18,6 +19,8 @@ from flowstudio.files import copy_file, make_folder
 from flowstudio.records import escape_text, escaped_note, write_rows
 from flowstudio.models.base import ImageFlow
 from flowstudio.transflow import BEYOND_PAPER, METHODS, FewShotClassifier, method_rule
+from flowstudio.transflow.classify import Rule
+from flowstudio.transflow.pooled import FullCovariance, PooledDiagonal
 from flowstudio.transflow.encode import encode_images
 
 
@@ -42,8 +45,9 @@ def add_parser(sub: argparse._SubParsersAction) -> None:
     p.add_argument("--method", choices=list(METHODS), default="isotropic",
                    help="isotropic: the paper's rule with --lam/--lam-abs/--covariance; "
                         f"{', '.join(BEYOND_PAPER)}: beyond the paper, with the settings measured best "
-                        "in benchmarks/fewshot_mnist.py (they ignore --lam and --covariance; fusion also "
-                        "compares pixels). Default: isotropic")
+                        "in benchmarks/fewshot_mnist.py (they ignore --lam and --covariance; --lam-abs sets "
+                        "the lambda of full-covariance and pooled-diagonal; fusion also compares pixels). "
+                        "Default: isotropic")
     add_posterior_options(p)
     add_model_options(p)
     p.set_defaults(run=run)
@@ -69,7 +73,7 @@ def parse_classes(args: argparse.Namespace) -> dict[str, list[Path]]:
 def run(args: argparse.Namespace) -> int:
     loaded = open_model(args, TRANSFLOW)
     model = loaded.model
-    clf = FewShotClassifier(method_rule(args.method, spec_from_args(args)), model.layout)
+    clf = FewShotClassifier(_rule(args), model.layout)
     for name, paths in parse_classes(args).items():
         for _, pixels, eps in _encoded(paths, model, args.batch_size):
             clf.add(name, eps, torch.from_numpy(pixels))
@@ -91,6 +95,14 @@ def run(args: argparse.Namespace) -> int:
     print("classified " + str(len(rows)) + " images: "
           + ", ".join(f"{escape_text(k)} {v}" for k, v in counts.items()))
     return 0
+
+
+def _rule(args: argparse.Namespace) -> Rule:
+    """The classifier rule of ``--method``, with ``--lam-abs`` as the lambda of the pooled rules that have one."""
+    rule = method_rule(args.method, spec_from_args(args))
+    if args.lam_abs is not None and isinstance(rule, (FullCovariance, PooledDiagonal)):
+        rule = replace(rule, lam=args.lam_abs)
+    return rule
 
 
 def _encoded(paths: list[Path], model: ImageFlow, batch_size: int) -> Iterator[tuple[list[Path], np.ndarray,
