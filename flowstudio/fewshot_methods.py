@@ -11,7 +11,7 @@ from __future__ import annotations
 
 METHODS = {
     "isotropic": "the paper's Transflow: one posterior per class, Sigma = lambda I (eq. 7-11), with the "
-                 "Posterior settings",
+                 "likelihood settings (--lam, --covariance; the studio's Posterior panel)",
     "full-covariance": "beyond the paper: Sigma = lambda C, C the pooled, shrunk within-class covariance of the "
                        "deepest latent level",
     "pooled-diagonal": "beyond the paper: Sigma = lambda diag(s), s the pooled per-dimension within-class variance",
