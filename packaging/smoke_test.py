@@ -9,7 +9,7 @@ system's folders only (no virtualenv), no ``PYTHONPATH`` and Qt's offscreen plat
 1. ``--version`` names the version the archive is named for;
 2. ``sample`` on the bundled model and an example set writes a PNG whose parameters read back;
 3. ``screenshot --out DIR`` writes every canonical view, none of them blank;
-4. a 20-step ``train`` run writes a model, and ``info`` reads its card;
+4. a 20-step ``train`` run writes a model, and ``info`` reads its card (an image Glow, and a MAF on points);
 5. ``selfcheck --gui``: the studio opens, a training started from its Train panel runs in a child
    process of the frozen executable and is cancelled; the user folders are the per-user ones;
 6. ``install.sh`` puts the menu entry and icons in the empty home, ``--uninstall`` takes them out;
@@ -120,6 +120,13 @@ def check_train(app: Path, resources: Path, env, work: Path) -> None:
         raise Failed("train wrote no model")
     print(f"  ok: 20 steps trained, {model.name} ({model.stat().st_size:,} bytes) reads back; "
           f"card keys: {', '.join(sorted(card)[:6])}, ...")
+    points = work / "maf.safetensors"  # a flow on points: zuko must be in the bundle
+    run([app, "train", "--family", "maf", "--data", "moons", "--steps", "20", "--sample-every", "0", "-o", points],
+        env, work)
+    card = json.loads(run([app, "info", "-m", points, "--json"], env, work).stdout)
+    if card.get("data", {}).get("kind") != "points":
+        raise Failed(f"the MAF's card does not say it learnt points: {card.get('data')}")
+    print(f"  ok: a MAF trained 20 steps on moons; its card says points, {card['data'].get('shape')}")
 
 
 def check_install(folder: Path, env, work: Path) -> None:
