@@ -22,7 +22,7 @@ its running averages in eval mode, so the trained maps are deterministic.
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, ClassVar
 
 import torch
 from torch import nn
@@ -120,6 +120,8 @@ class AutoencoderModel(ImageFlow):
     """
 
     config_type = AutoencoderConfig
+    score_unit: ClassVar[str] = "loss"
+    """The training objective's own value (GLF's beta*MSE + latent NLL, a VAE's negative ELBO), not bits/dim."""
     encoder_outputs = 1
     """The encoder gives this many vectors of ``nz`` entries (1: the code; 2: a VAE's mean and log-variance)."""
 

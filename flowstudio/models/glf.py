@@ -49,7 +49,6 @@ class GLF(AutoencoderModel):
     """Generative Latent Flow (settings: :class:`GLFConfig`)."""
 
     config_type = GLFConfig
-    score_unit: ClassVar[str] = "loss"
 
     def __init__(self, config: GLFConfig):
         super().__init__(config, flow=True)

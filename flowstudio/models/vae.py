@@ -52,7 +52,6 @@ class VAE(AutoencoderModel):
     """VAE, or VAE + flow prior (settings: :class:`VAEConfig`)."""
 
     config_type = VAEConfig
-    score_unit: ClassVar[str] = "loss"
     encoder_outputs = 2
 
     def __init__(self, config: VAEConfig):
