@@ -108,6 +108,11 @@ class ModelCard:
                 ("Licence", self.licence or "unknown")]
         if self.labels:
             rows.insert(2, ("Labels", ", ".join(self.labels)))
+        error = self.provenance.get("test_error")
+        if is_number(error):
+            labelled = self.provenance.get("labelled_examples")
+            of = f" (trained with {labelled:,} labels)" if is_whole(labelled) else ""
+            rows.insert(4, ("Test error", f"{100 * error:.1f}%{of}"))
         return rows
 
     def _data_row(self) -> tuple[str, str]:

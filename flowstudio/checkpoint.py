@@ -73,11 +73,18 @@ def default_card(model: Flow, **facts: Any) -> ModelCard:
 
     ``facts`` use the flat names (``name``, ``training_data``,
     ``test_bits_per_dim``, ``test_bits_per_dim_std``, ``steps``, ``licence``);
-    any other name (``recipe``, ``preset``, ``peer``, ...) is provenance.  A points model's card has data
+    any other name (``recipe``, ``preset``, ``peer``, ``test_error``, ...) is provenance; ``labels`` (the class
+    names of a labelled family) is the card's conditioning.  A points model's card has data
     kind ``points``, shape ``[D]`` and its held-out score in nats (``test_bits_per_dim`` is that score).  A family without an exact
     image density (GLF) gets ``likelihood: "none"``; its held-out score, which is not bits/dim, is kept
     in the provenance as ``test_score`` (``test_score_std``) in the model's ``score_unit``.
     """
+    labels = facts.pop("labels", None)
+    card = _card_of(model, facts)
+    return card if not labels else replace(card, labels=tuple(labels))
+
+
+def _card_of(model: Flow, facts: dict[str, Any]) -> ModelCard:
     if isinstance(model, VectorFlow):  # exact density in nats, on points [D]
         return ModelCard.from_json({"family": model.family, "architecture": model.config.architecture(),
                                     "image_shape": [model.dim], "n_bits": None, "data_kind": "points",

@@ -14,7 +14,11 @@ from :class:`flowstudio.models.config.ImageFlowConfig` and a model derived
 from :class:`flowstudio.models.base.ImageFlow` (for points:
 :class:`flowstudio.models.vector.VectorFlowConfig` and ``VectorFlow``), add an entry here, and run
 ``pytest tests/test_family_contract.py``: the contract test runs over every
-entry's ``tiny`` config.
+entry's ``tiny`` config.  A family that learns from images and from points has
+a class for each in its one module: :attr:`Family.model` for images and
+:attr:`Family.point_model` for points (with their own presets and tiny
+configs, where they differ); a labelled family's models set ``uses_labels``
+(:mod:`flowstudio.training.objective` says what they take and give).
 """
 
 from __future__ import annotations
@@ -79,19 +83,35 @@ class Family:
     presets: Mapping[str, Preset]
     tiny: Mapping[str, Any] = field(default_factory=dict)
     """Smallest sensible architecture (for the contract test and quick checks)."""
+    point_model: str | None = None
+    """``"module:Class"`` of the family's model for points, where it learns from both images (:attr:`model`)
+    and points (a family that learns from points only names its one class in :attr:`model`)."""
+    point_presets: Mapping[str, Preset] | None = None
+    point_tiny: Mapping[str, Any] | None = None
 
-    def model_class(self) -> type:
-        """The model class (imports the family's module, and so torch)."""
-        module, _, name = self.model.partition(":")
+    def _variant(self, kind: str | None) -> bool:
+        """Whether ``kind`` picks the points variant."""
+        return kind == "points" and self.point_model is not None
+
+    def model_class(self, kind: str | None = None) -> type:
+        """The model class for data of ``kind`` (imports the family's module, and so torch)."""
+        module, _, name = (self.point_model if self._variant(kind) else self.model).partition(":")
         return getattr(importlib.import_module(module), name)
 
-    def config_class(self) -> type:
-        return self.model_class().config_type
+    def config_class(self, kind: str | None = None) -> type:
+        return self.model_class(kind).config_type
 
-    def preset(self, name: str) -> Preset:
-        if name not in self.presets:
-            raise UserInputError(f"unknown preset {name!r}; choose one of {', '.join(self.presets)}")
-        return self.presets[name]
+    def presets_for(self, kind: str | None = None) -> Mapping[str, Preset]:
+        return self.point_presets if self._variant(kind) and self.point_presets is not None else self.presets
+
+    def tiny_for(self, kind: str | None = None) -> Mapping[str, Any]:
+        return self.point_tiny if self._variant(kind) and self.point_tiny is not None else self.tiny
+
+    def preset(self, name: str, kind: str | None = None) -> Preset:
+        presets = self.presets_for(kind)
+        if name not in presets:
+            raise UserInputError(f"unknown preset {name!r}; choose one of {', '.join(presets)}")
+        return presets[name]
 
 
 _IMAGE_FLOW = Capabilities(exact_density=True, invertible_latent=True, sampling=True)

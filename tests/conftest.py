@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import torch
 
-from flowstudio.registry import FAMILIES
+from flowstudio.models.vector import VectorFlow
 
 
 # Tiny models gain nothing from intra-op threads, and two threads on two shared cores oversubscribe.
@@ -24,9 +24,14 @@ TINY_CONFIGS = {
 
 def model_inputs(model, n: int, generator=None, dtype=torch.float32):
     """``n`` inputs in the model's own space: images in the pixel cube ``[-0.5, 0.5)``, or standard normal points."""
-    if FAMILIES[model.family].data_kinds == ("points",):
+    if isinstance(model, VectorFlow):
         return torch.randn(n, model.dim, generator=generator, dtype=dtype)
     return torch.rand(n, *model.image_shape, generator=generator, dtype=dtype) - 0.5
+
+
+def model_labels(model, n: int) -> torch.Tensor | None:
+    """Class indices ``0, 1, .., K-1, 0, ..`` for ``n`` examples of a labelled family, else ``None``."""
+    return torch.arange(n) % model.config.classes if model.uses_labels else None
 
 
 def randomized(model, seed: int = 0, scale: float = 0.05):
@@ -34,7 +39,7 @@ def randomized(model, seed: int = 0, scale: float = 0.05):
     gen = torch.Generator().manual_seed(seed)
     model.train()
     with torch.no_grad():
-        model.log_prob(model_inputs(model, 8, gen))
+        model.encode(model_inputs(model, 8, gen), context=model_labels(model, 8))
         for p in model.parameters():
             p.add_(scale * torch.randn(p.shape, generator=gen))
     return model.eval()

@@ -84,6 +84,8 @@ examples:
   flowstudio train --resume runs/{default}-digits
   flowstudio train --family maf --data moons --steps 200 -o maf.safetensors
   flowstudio train --family iaf --data drawing.png --preset medium
+  flowstudio train --family scnf --data moons --max-images 1000 --labelled 10
+  flowstudio train --family conditional --data 8modes
   torchrun --nproc_per_node 4 -m flowstudio train --data fashion-mnist --preset large
 
 families:
@@ -119,6 +121,10 @@ def add_parser(sub: argparse._SubParsersAction) -> None:
                help=f"side of the square images for folders (default: {FOLDER_SIDE}) and digits (default: 8)")
     what.add_argument("--channels", type=int, choices=(1, 3), default=None,
                       help="1 = grey, 3 = colour, for folders (default: 3)")
+    add_number(what, "--labelled", whole=True, low=2, high=10**8, metavar="N",
+               help="keep only N of the data's labels (as evenly over the classes as they allow, chosen by "
+                    "--seed) and use the other examples unlabelled: semi-supervised training of the families "
+                    "that learn labels (fashion-mnist, digits and the toys but checkerboard have labels)")
     add_number(what, "--max-images", whole=True, low=MIN_IMAGES, high=10**8, metavar="N",
                       help=f"use at most N images (for portraits: how many to generate, "
                            f"default {DEFAULT_PORTRAITS}), or N points (for a toy density or a picture: how many "
@@ -236,7 +242,8 @@ def _new_job(args: argparse.Namespace) -> tuple[TrainJob, dict[str, Any]]:
         raise CliError("say what to train on with --data (or continue a run with --resume RUN_DIR)")
     seed = _pick(args.seed, 0)
     source = {"source": args.data, "image_size": args.image_size, "channels": args.channels,
-              "max_images": args.max_images, "seed": seed}  # load_training_data's arguments, kept in run.json
+              "max_images": args.max_images, "seed": seed,  # load_training_data's arguments, kept in run.json
+              **({"labelled": args.labelled} if args.labelled is not None else {})}
     data = load_training_data(**source)
     family, preset_name = _pick(args.family, DEFAULT_FAMILY), _pick(args.preset, "small")
     entry = get_family(family)
@@ -244,11 +251,11 @@ def _new_job(args: argparse.Namespace) -> tuple[TrainJob, dict[str, Any]]:
         able = ", ".join(f.name for f in families_for(data.kind))
         raise CliError(f"{entry.label} learns from {' or '.join(entry.data_kinds)}, and {args.data} holds {data.kind}; "
                        f"families that learn from {data.kind}: {able} (--family)")
-    preset = entry.preset(preset_name)
+    preset = entry.preset(preset_name, data.kind)
     overrides = parse_arch(args.arch)
     if args.n_bits is not None:
         overrides["n_bits"] = args.n_bits
-    config = preset_config(family, preset_name, data.sample_shape, {**overrides, "seed": seed})
+    config = preset_config(family, preset_name, data.sample_shape, {**overrides, "seed": seed}, data.class_names)
     settings = _settings(args, preset, seed)
     if settings.batch_size > len(data.train):
         data.warnings.append(f"batch size lowered from {settings.batch_size} to {len(data.train)}, "

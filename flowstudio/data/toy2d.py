@@ -8,6 +8,8 @@ arXiv:1810.01367, ``lib/toy_data.py``) defines them, all inside about
 * ``circles``: two noisy circles of radius 3 and 1.5 (``N(0, 0.08^2)`` noise);
 * ``8gaussians``: the mixture ``(1/8) sum_k N(c_k / 1.414, (0.5 / 1.414)^2 I)``
   with ``c_k = 4 (cos(k pi / 4), sin(k pi / 4))`` (exact density known);
+* ``8modes``: the 8-mode inverse problem of Ardizzone et al. (arXiv:1808.04730, FrEIA's
+  ``toy_8-modes``): ``N(c_k, 0.2^2 I)`` at ``(±2.4142, ±1)`` and ``(±1, ±2.4142)``, labelled by mode;
 * ``checkerboard``: uniform on the 8 squares of side 2 in ``[-4, 4)^2`` whose
   ``floor(x / 2) + floor(y / 2)`` is even (density ``1/32`` there, exact);
 * ``spirals``: two arms ``t (-cos t, sin t)`` with ``t = 3 pi sqrt(u)``, mirrored,
@@ -18,6 +20,9 @@ Moons and circles are written here with numpy instead of calling
 ``sklearn.datasets.make_moons``/``make_circles`` (the same few lines): importing
 scikit-learn takes a second and pulls in SciPy, which the packaged app does not
 ship (see :mod:`flowstudio.data.digits`).
+
+**Labels** (:func:`sample_toy_labelled`): every toy but the checkerboard says which part (moon,
+circle, mode, arm) each point was drawn from; the semi-supervised and conditional families learn from them.
 
 **Images as densities** (:func:`image_density_points`): the density of a point
 is the darkness ``255 - grey`` of the pixel under it (transparent pixels are
@@ -55,62 +60,98 @@ IMAGE_SIDE_LIMIT = 2048
 at the resolution a flow learns)."""
 
 
-def _moons(rng: np.random.Generator, n: int) -> np.ndarray:
+def _moons(rng: np.random.Generator, n: int) -> tuple[np.ndarray, np.ndarray]:
     n_out = n // 2
     t_out, t_in = np.pi * rng.random(n_out), np.pi * rng.random(n - n_out)
     outer = np.stack([np.cos(t_out), np.sin(t_out)], 1)
     inner = np.stack([1 - np.cos(t_in), 0.5 - np.sin(t_in)], 1)
     x = np.concatenate([outer, inner]) + rng.normal(scale=0.1, size=(n, 2))
-    return 2 * x + np.array([-1.0, -0.2])
+    return 2 * x + np.array([-1.0, -0.2]), np.repeat([0, 1], [n_out, n - n_out])
 
 
-def _circle_mixture(rng: np.random.Generator, n: int, radii: tuple[float, ...]) -> np.ndarray:
-    """Equal shares of points on circles of these radii, plus ``N(0, 0.08^2)`` noise."""
-    r = np.asarray(radii)[rng.integers(0, len(radii), n)]
+def _circle_mixture(rng: np.random.Generator, n: int, radii: tuple[float, ...]) -> tuple[np.ndarray, np.ndarray]:
+    """Equal shares of points on circles of these radii, plus ``N(0, 0.08^2)`` noise; label = which circle."""
+    k = rng.integers(0, len(radii), n)
+    r = np.asarray(radii)[k]
     t = 2 * np.pi * rng.random(n)
-    return r[:, None] * np.stack([np.cos(t), np.sin(t)], 1) + rng.normal(scale=0.08, size=(n, 2))
+    return r[:, None] * np.stack([np.cos(t), np.sin(t)], 1) + rng.normal(scale=0.08, size=(n, 2)), k
 
 
 EIGHT_CENTRES = 4.0 / 1.414 * np.array([(math.cos(k * math.pi / 4), math.sin(k * math.pi / 4)) for k in range(8)])
 EIGHT_STD = 0.5 / 1.414
+EIGHT_MODES = np.array([(2.4142, 1.0), (1.0, 2.4142), (-1.0, 2.4142), (-2.4142, 1.0),
+                        (-2.4142, -1.0), (-1.0, -2.4142), (1.0, -2.4142), (2.4142, -1.0)])
+"""The 8-mode inverse problem's centres (Ardizzone et al. 2019, arXiv:1808.04730; FrEIA's
+``experiments/toy_8-modes``): ``(±(1 + sqrt 2), ±1)`` and ``(±1, ±(1 + sqrt 2))``, each mode its own label."""
+EIGHT_MODES_STD = 0.2
+MIXTURES = {"8gaussians": (EIGHT_CENTRES, EIGHT_STD), "8modes": (EIGHT_MODES, EIGHT_MODES_STD)}
+"""The equal-weight isotropic Gaussian mixtures: ``(centres, std)``."""
 
 
-def _eight_gaussians(rng: np.random.Generator, n: int) -> np.ndarray:
-    return EIGHT_CENTRES[rng.integers(0, 8, n)] + EIGHT_STD * rng.normal(size=(n, 2))
+def _gaussian_modes(rng: np.random.Generator, n: int, centres: np.ndarray, std: float
+                    ) -> tuple[np.ndarray, np.ndarray]:
+    k = rng.integers(0, len(centres), n)
+    return centres[k] + std * rng.normal(size=(n, 2)), k
 
 
-def _checkerboard(rng: np.random.Generator, n: int) -> np.ndarray:
+def _checkerboard(rng: np.random.Generator, n: int) -> tuple[np.ndarray, None]:
     x1 = rng.random(n) * 4 - 2
     x2 = rng.random(n) - rng.integers(0, 2, n) * 2 + np.floor(x1) % 2
-    return 2 * np.stack([x1, x2], 1)
+    return 2 * np.stack([x1, x2], 1), None
 
 
-def _spirals(rng: np.random.Generator, n: int) -> np.ndarray:
+def _spirals(rng: np.random.Generator, n: int) -> tuple[np.ndarray, np.ndarray]:
     half = n // 2
     t = np.sqrt(rng.random(n)) * 3 * np.pi
     arm = np.stack([-np.cos(t) * t, np.sin(t) * t], 1) + rng.random((n, 2)) * 0.5
     arm[half:] *= -1
-    return arm / 3 + rng.normal(scale=0.1, size=(n, 2))
+    return arm / 3 + rng.normal(scale=0.1, size=(n, 2)), np.repeat([0, 1], [half, n - half])
 
 
-SAMPLERS: dict[str, Callable[[np.random.Generator, int], np.ndarray]] = {
+SAMPLERS: dict[str, Callable[[np.random.Generator, int], tuple[np.ndarray, np.ndarray | None]]] = {
     "moons": _moons,
     "circles": lambda rng, n: _circle_mixture(rng, n, (3.0, 1.5)),
-    "8gaussians": _eight_gaussians,
+    **{name: (lambda rng, n, c=centres, s=std: _gaussian_modes(rng, n, c, s))
+       for name, (centres, std) in MIXTURES.items()},
     "checkerboard": _checkerboard,
     "spirals": _spirals,
     "rings": lambda rng, n: _circle_mixture(rng, n, (3.0, 2.25, 1.5, 0.75)),
 }
+"""Each returns ``(points [n, 2], labels [n] or None)``: the label is the part a point was drawn from (which
+moon, circle, mode or arm); the checkerboard's squares are one density, so it has none."""
 TOY_NAMES = tuple(SAMPLERS)
+LABELLED_TOYS = tuple(name for name in TOY_NAMES if name != "checkerboard")
+"""Toys whose points carry labels (:func:`sample_toy_labelled`)."""
+CLASS_NAMES = {"moons": ("upper moon", "lower moon"), "circles": ("outer circle", "inner circle"),
+               "spirals": ("arm 1", "arm 2"), "rings": ("ring r=3", "ring r=2.25", "ring r=1.5", "ring r=0.75")}
+"""Names of the toys' classes (the mixtures' modes are "mode 1".."mode 8")."""
 
 
-def sample_toy(name: str, n: int, seed: int = 0) -> np.ndarray:
-    """``n`` points ``float32 [n, 2]`` of the toy density ``name`` (one of :data:`TOY_NAMES`); same seed, same points."""
+def toy_class_names(name: str) -> tuple[str, ...]:
+    """The class names of labelled toy ``name``."""
+    return CLASS_NAMES.get(name, tuple(f"mode {k + 1}" for k in range(8)))
+
+
+def _draw(name: str, n: int, seed: int) -> tuple[np.ndarray, np.ndarray | None]:
     if name not in SAMPLERS:
         raise UserInputError(f"unknown toy density {name!r}; known: {', '.join(TOY_NAMES)}")
     if not isinstance(n, (int, np.integer)) or n < 1:
         raise UserInputError(f"the number of points must be a whole number from 1, not {n!r}")
-    return SAMPLERS[name](np.random.default_rng(seed), int(n)).astype(np.float32)
+    return SAMPLERS[name](np.random.default_rng(seed), int(n))
+
+
+def sample_toy(name: str, n: int, seed: int = 0) -> np.ndarray:
+    """``n`` points ``float32 [n, 2]`` of the toy density ``name`` (one of :data:`TOY_NAMES`); same seed, same points."""
+    return _draw(name, n, seed)[0].astype(np.float32)
+
+
+def sample_toy_labelled(name: str, n: int, seed: int = 0) -> tuple[np.ndarray, np.ndarray]:
+    """``(points float32 [n, 2], labels int64 [n])`` of labelled toy ``name`` (:data:`LABELLED_TOYS`); the points
+    are :func:`sample_toy`'s for the same seed."""
+    if name in SAMPLERS and name not in LABELLED_TOYS:
+        raise UserInputError(f"the toy density {name!r} has no labels; labelled toys: {', '.join(LABELLED_TOYS)}")
+    points, labels = _draw(name, n, seed)
+    return points.astype(np.float32), np.asarray(labels, dtype=np.int64)
 
 
 # -- CSV ---------------------------------------------------------------------------------------------------
@@ -264,7 +305,7 @@ def density_grid(source: str | os.PathLike | np.ndarray, size: int = 128, extent
                  seed: int = 0) -> np.ndarray:
     """Log-density ``float64 [size, size]`` of a toy name or a picture on :func:`grid_points` (``-inf`` = zero).
 
-    Exact for ``8gaussians``, ``checkerboard`` and pictures; the other toy
+    Exact for the Gaussian mixtures (``8gaussians``, ``8modes``), ``checkerboard`` and pictures; the other toy
     densities are the log of a normalised histogram of
     :data:`HISTOGRAM_SAMPLES` samples (``seed``) with the grid's cells as bins.
     """
@@ -272,11 +313,12 @@ def density_grid(source: str | os.PathLike | np.ndarray, size: int = 128, extent
         raise UserInputError(f"a density grid has 2 to 4096 cells a side, not {size!r}")
     points = grid_points(size, extent).astype(np.float64)
     with np.errstate(divide="ignore"):
-        if isinstance(source, str) and source == "8gaussians":
-            d2 = ((points[:, None, :] - EIGHT_CENTRES[None]) ** 2).sum(-1)
-            logp = (-d2 / (2 * EIGHT_STD**2)).astype(np.float64)
+        if isinstance(source, str) and source in MIXTURES:
+            centres, std = MIXTURES[source]
+            d2 = ((points[:, None, :] - centres[None]) ** 2).sum(-1)
+            logp = (-d2 / (2 * std**2)).astype(np.float64)
             top = logp.max(1, keepdims=True)
-            out = top[:, 0] + np.log(np.exp(logp - top).mean(1)) - math.log(2 * math.pi * EIGHT_STD**2)
+            out = top[:, 0] + np.log(np.exp(logp - top).mean(1)) - math.log(2 * math.pi * std**2)
         elif isinstance(source, str) and source == "checkerboard":
             inside = (np.abs(points) < 4).all(1) & ((np.floor(points[:, 0] / 2) + np.floor(points[:, 1] / 2)) % 2 == 0)
             out = np.where(inside, -math.log(32.0), -np.inf)

@@ -25,7 +25,13 @@ def config_from_json(data: Any) -> FlowConfig:
         family = get_family(data.get("family"))
     except ValueError as exc:
         raise ConfigError(str(exc)) from None
-    return family.config_class().from_json(data)
+    return family.config_class(config_kind(data)).from_json(data)
+
+
+def config_kind(data: dict[str, Any]) -> str:
+    """The data kind a stored config is for: ``"points"`` when it has a point dimension, else ``"images"``
+    (a family with a class for each kind has one config class for each, told apart by their data fields)."""
+    return "points" if "dim" in data else "images"
 
 
 def build_model(config: FlowConfig | dict[str, Any]) -> Flow:
@@ -39,10 +45,10 @@ def build_model(config: FlowConfig | dict[str, Any]) -> Flow:
     """
     if not isinstance(config, FlowConfig):
         config = config_from_json(config)
-    cls = get_family(config.family).model_class()
+    cls = get_family(config.family).model_class(config_kind(config.to_json()))
     with torch.random.fork_rng(devices=[]):
         torch.manual_seed(config.seed)
         return cls(config)
 
 
-__all__ = ["Flow", "FlowConfig", "ImageFlow", "ImageFlowConfig", "build_model", "config_from_json"]
+__all__ = ["Flow", "FlowConfig", "ImageFlow", "ImageFlowConfig", "build_model", "config_from_json", "config_kind"]

@@ -53,6 +53,9 @@ class Flow(nn.Module):
 
     config_type: ClassVar[type[FlowConfig]] = FlowConfig
     layout: LatentLayout
+    uses_labels: ClassVar[bool] = False
+    """A labelled family (conditional, semi-conditional): training and scoring take class indices, and
+    ``class_log_probs`` gives ``log p(y | x)`` (:mod:`flowstudio.training.objective`)."""
 
     def __init__(self, config: FlowConfig):
         super().__init__()
@@ -75,15 +78,17 @@ class Flow(nn.Module):
     def decode(self, eps: torch.Tensor, context: torch.Tensor | None = None) -> torch.Tensor:
         raise NotImplementedError
 
-    def sample(self, n: int, temperature: float = 1.0, seed: int | None = None) -> torch.Tensor:
-        """Draw ``n`` samples (in model space) with ``eps ~ N(0, temperature^2 I)``.
+    def sample(self, n: int, temperature: float = 1.0, seed: int | None = None,
+               context: torch.Tensor | None = None) -> torch.Tensor:
+        """Draw ``n`` samples (in model space) with ``eps ~ N(0, temperature^2 I)``; a labelled family takes
+        the labels to generate for as ``context`` (int64 ``[n]``).
 
         A given ``seed`` reproduces the same samples (the noise is drawn on the
         CPU with its own generator, so the result does not depend on device).
         """
         gen = torch.Generator().manual_seed(int(seed)) if seed is not None else None
         eps = torch.randn(n, self.latent_dim, generator=gen) * float(temperature)
-        return self.decode(eps.to(self.device))
+        return self.decode(eps.to(self.device), None if context is None else context.to(self.device))
 
 
 class ImageFlow(Flow):

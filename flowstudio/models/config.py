@@ -100,6 +100,11 @@ class FlowConfig:
         raise NotImplementedError
 
     @classmethod
+    def label_fields(cls, class_names: tuple[str, ...]) -> dict[str, Any]:
+        """The config fields the training data's classes fix (a labelled family's ``classes``); default: none."""
+        return {}
+
+    @classmethod
     def fit_arch(cls, arch: dict[str, Any], data_shape: tuple[int, ...]) -> dict[str, Any]:
         """A preset's architecture adjusted to what the data shape allows (multi-scale depth); default: as is."""
         return dict(arch)

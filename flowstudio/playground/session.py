@@ -90,7 +90,7 @@ class PlaygroundSettings:
             raise UserInputError(f"{family!r} does not learn 2-D points; choose one of "
                                  f"{', '.join(playground_families())}")
         if self.preset != TINY:
-            get_family(family).preset(self.preset)
+            get_family(family).preset(self.preset, DATA_KIND)
         object.__setattr__(self, "family", family)
         for f in fields(self):
             if f.name not in ("family", "preset"):
@@ -143,8 +143,8 @@ class PlaygroundSession:
         self.settings = settings or self.settings
         s = self.settings
         family = get_family(s.family)
-        arch = family.tiny if s.preset == TINY else family.preset(s.preset).arch
-        config = family.config_class()(**family.config_class().data_fields((2,)), **arch, seed=s.seed)
+        arch = family.tiny_for(DATA_KIND) if s.preset == TINY else family.preset(s.preset, DATA_KIND).arch
+        config = family.config_class(DATA_KIND)(**family.config_class(DATA_KIND).data_fields((2,)), **arch, seed=s.seed)
         self.model = build_model(config)
         self.optimiser = torch.optim.Adam(self.model.parameters(), lr=s.lr)
         self.generator = torch.Generator().manual_seed(s.seed)

@@ -12,7 +12,7 @@ Sources (``flowstudio train --data``) of images (uint8 ``[N, C, H, W]``, kind ``
 Sources of points (float32 ``[N, D]``, kind ``"points"``, for the vector flows):
 
 * a toy density name (:data:`flowstudio.data.toy2d.TOY_NAMES`: ``moons``,
-  ``circles``, ``8gaussians``, ``checkerboard``, ``spirals``, ``rings``):
+  ``circles``, ``8gaussians``, ``8modes``, ``checkerboard``, ``spirals``, ``rings``):
   :data:`DEFAULT_POINTS` points of data seed 0;
 * a ``.csv`` file: one point per row (:func:`flowstudio.data.toy2d.load_points_csv`);
 * one picture file: the picture as a 2-D density, its darkness the density
@@ -30,7 +30,7 @@ from __future__ import annotations
 
 import hashlib
 from collections import Counter
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 
 import numpy as np
@@ -38,7 +38,16 @@ import torch
 from PIL import Image
 
 from flowstudio.data import IMAGE_EXTENSIONS, load_digits, load_fashion_mnist, load_images
-from flowstudio.data.toy2d import TOY_NAMES, image_density_points, load_points_csv, sample_toy
+from flowstudio.data.fashion_mnist import CLASS_NAMES as FASHION_CLASSES
+from flowstudio.data.toy2d import (
+    LABELLED_TOYS,
+    TOY_NAMES,
+    image_density_points,
+    load_points_csv,
+    sample_toy,
+    sample_toy_labelled,
+    toy_class_names,
+)
 from flowstudio.errors import UserInputError
 
 MIN_IMAGES = 20
@@ -70,6 +79,21 @@ class TrainData:
     warnings: list[str] = field(default_factory=list)
     kind: str = "images"
     """What the samples are, as the registry's ``data_kinds`` name it."""
+    train_labels: torch.Tensor | None = None
+    """int64 ``[N]`` class indices of the training examples, ``-1`` where unlabelled (``None``: no labels)."""
+    test_labels: torch.Tensor | None = None
+    """int64 class indices of every held-out example (``None``: no labels)."""
+    class_names: tuple[str, ...] = ()
+    """The names of classes ``0..K-1``."""
+
+    @property
+    def labelled(self) -> bool:
+        return self.train_labels is not None
+
+    @property
+    def n_labelled(self) -> int:
+        """How many training examples have a label."""
+        return 0 if self.train_labels is None else int((self.train_labels >= 0).sum())
 
     @property
     def sample_shape(self) -> list[int]:
@@ -82,13 +106,52 @@ class TrainData:
         for part in (self.train, self.test):
             h.update(str(tuple(part.shape)).encode())
             h.update(part.numpy().tobytes())
+        for labels in (self.train_labels, self.test_labels):
+            if labels is not None:
+                h.update(labels.numpy().tobytes())
         return h.hexdigest()[:16]
+
+    def keep_labels(self, n: int, seed: int) -> TrainData:
+        """This data with only ``n`` training labels kept (the rest ``-1``): as evenly over the classes as the
+        classes allow (``n // K`` each, one more for the first ``n % K`` classes in a seeded order), each
+        class's kept examples drawn by a shuffle of ``seed``; raises :class:`DataError`."""
+        if self.train_labels is None:
+            raise DataError("--labelled: this data has no labels (labelled data: fashion-mnist, digits, the toys "
+                            f"{', '.join(LABELLED_TOYS)})")
+        k = len(self.class_names)
+        have = self.n_labelled
+        if not k <= n <= have:
+            raise DataError(f"--labelled {n}: keep between {k} (one per class) and {have:,} labels")
+        rng = np.random.default_rng([seed, 7])
+        labels = self.train_labels.numpy()
+        share = np.full(k, n // k)
+        share[rng.permutation(k)[:n % k]] += 1
+        kept = np.full_like(labels, -1)
+        for c in range(k):
+            members = np.flatnonzero(labels == c)
+            if len(members) < share[c]:
+                raise DataError(f"--labelled {n}: class {self.class_names[c]!r} has only {len(members)} examples")
+            chosen = rng.permutation(members)[:share[c]]
+            kept[chosen] = c
+        return replace(self, train_labels=torch.from_numpy(kept),
+                       description=f"{self.description}; {n:,} of {len(labels):,} training labels kept")
+
 
 
 def load_training_data(source: str, image_size: int | None = None, channels: int | None = None,
-                       max_images: int | None = None, seed: int = 0) -> TrainData:
+                       max_images: int | None = None, seed: int = 0, labelled: int | None = None) -> TrainData:
     """Load ``source`` (a :data:`BUILTIN` or toy name, a folder, a CSV or picture file) and split it;
-    raises :class:`DataError`."""
+    raises :class:`DataError`.
+
+    Fashion-MNIST, the digits and the labelled toys come with their labels; ``labelled=N`` keeps ``N`` of
+    the training labels (:meth:`TrainData.keep_labels`, seeded by ``seed``) for semi-supervised training.
+    """
+    data = _load(source, image_size, channels, max_images, seed)
+    return data if labelled is None else data.keep_labels(labelled, seed)
+
+
+def _load(source: str, image_size: int | None, channels: int | None, max_images: int | None,
+          seed: int) -> TrainData:
     if max_images is not None and max_images < MIN_IMAGES:
         raise DataError(f"--max-images {max_images}: at least {MIN_IMAGES} examples are needed to train")
     if source in TOY_NAMES or Path(source).suffix.lower() == ".csv" or _is_picture(source):
@@ -96,18 +159,21 @@ def load_training_data(source: str, image_size: int | None = None, channels: int
         return _load_points(source, max_images, seed)
     if source == "fashion-mnist":
         _fixed_format(source, image_size, channels, side=28, n_channels=1)
-        train, _ = load_fashion_mnist("train", limit=max_images)
-        test, _ = load_fashion_mnist("test", limit=None if max_images is None else max(1, max_images // 6))
+        train, train_labels = load_fashion_mnist("train", limit=max_images)
+        test, test_labels = load_fashion_mnist("test", limit=None if max_images is None else max(1, max_images // 6))
         return TrainData(torch.from_numpy(train), torch.from_numpy(test),
                          f"Fashion-MNIST train ({len(train):,} images; its test split held out)",
-                         "Fashion-MNIST: MIT (Zalando Research)")
+                         "Fashion-MNIST: MIT (Zalando Research)",
+                         train_labels=_labels(train_labels), test_labels=_labels(test_labels),
+                         class_names=tuple(FASHION_CLASSES))
     if source == "digits":
         _fixed_format(source, None, channels, side=None, n_channels=1)
-        images, _ = load_digits(size=image_size)
-        images = images[:max_images]
+        images, labels = load_digits(size=image_size)
+        images, labels = images[:max_images], labels[:max_images]
         side = images.shape[-1]
         return _split(images, seed, f"scikit-learn digits ({len(images):,} at {side}x{side}; 10% held out)",
-                      "scikit-learn digits: BSD-3-Clause (UCI optical digits, CC BY 4.0)", [])
+                      "scikit-learn digits: BSD-3-Clause (UCI optical digits, CC BY 4.0)", [],
+                      labels=labels, class_names=tuple(str(d) for d in range(10)))
     if source == "portraits":
         _fixed_format(source, image_size, channels, side=32, n_channels=3)
         try:
@@ -187,8 +253,13 @@ def _is_picture(source: str) -> bool:
 def _load_points(source: str, max_points: int | None, seed: int) -> TrainData:
     n = max_points or DEFAULT_POINTS
     if source in TOY_NAMES:
-        return _split(sample_toy(source, n, seed=0), seed, f"toy density {source} ({n:,} points, data seed 0; "
-                      "10% held out)", "toy density drawn by Flow Studio: no restrictions", [], kind="points")
+        description = f"toy density {source} ({n:,} points, data seed 0; 10% held out)"
+        licence = "toy density drawn by Flow Studio: no restrictions"
+        if source in LABELLED_TOYS:
+            points, labels = sample_toy_labelled(source, n, seed=0)
+            return _split(points, seed, description, licence, [], kind="points", labels=labels,
+                          class_names=toy_class_names(source))
+        return _split(sample_toy(source, n, seed=0), seed, description, licence, [], kind="points")
     path = Path(source)
     if not path.is_file():
         raise DataError(f"--data {source!r}: no such file")
@@ -201,13 +272,20 @@ def _load_points(source: str, max_points: int | None, seed: int) -> TrainData:
                   f"as the picture {path.name}", [], kind="points")
 
 
+def _labels(labels: np.ndarray) -> torch.Tensor:
+    return torch.from_numpy(np.ascontiguousarray(labels, dtype=np.int64))
+
+
 def _split(examples: np.ndarray, seed: int, description: str, licence: str, warnings: list[str],
-           kind: str = "images") -> TrainData:
-    """Hold out 10% (at least one example) by a seeded shuffle."""
+           kind: str = "images", labels: np.ndarray | None = None, class_names: tuple[str, ...] = ()) -> TrainData:
+    """Hold out 10% (at least one example) by a seeded shuffle (the labels, if any, follow their examples)."""
     if len(examples) < MIN_IMAGES:
         raise DataError(f"only {len(examples)} usable {'points' if kind == 'points' else 'images'}: "
                         f"at least {MIN_IMAGES} are needed to train")
     order = np.random.default_rng(seed).permutation(len(examples))
     n_test = max(1, len(examples) // 10)
     t = torch.from_numpy(np.ascontiguousarray(examples[order]))
-    return TrainData(t[n_test:], t[:n_test], description, licence, warnings, kind=kind)
+    y = None if labels is None else _labels(np.asarray(labels)[order])
+    return TrainData(t[n_test:], t[:n_test], description, licence, warnings, kind=kind,
+                     train_labels=None if y is None else y[n_test:], test_labels=None if y is None else y[:n_test],
+                     class_names=class_names)

@@ -15,6 +15,9 @@ What one run does:
   NaN guard's cuts; clipped global gradient norm; Adam;
 * **NaN guard**: a step whose loss, gradients or weights are not finite is
   rolled back and the learning rate halved (:mod:`flowstudio.training.guard`);
+* **labels**: a labelled family (``uses_labels``) gets each batch's class
+  indices, ``-1`` for unlabelled examples (only a semi-supervised family
+  accepts those), and its held-out test error is reported beside the score;
 * **monitoring**: the held-out score (bits/dim for image flows) every
   ``eval_every`` steps, the family's preview of fixed noise (an image grid, or
   a scatter plot of points) every ``sample_every`` steps, a resumable checkpoint every
@@ -53,7 +56,8 @@ from flowstudio.training.datasets import TrainData
 from flowstudio.training.distributed import Cluster
 from flowstudio.training.events import make_event
 from flowstudio.training.guard import LR_CUT, DivergenceGuard, Diverged, not_finite
-from flowstudio.training.objective import evaluate_score, training_loss
+from flowstudio.registry import get_family
+from flowstudio.training.objective import evaluate_error, evaluate_score, training_loss
 from flowstudio.training.presets import epoch_seconds, measure_step_seconds
 from flowstudio.training.run_dir import RunDir
 from flowstudio.training.settings import TrainSettings
@@ -188,6 +192,7 @@ class _Session:
     # -- before the first step ---------------------------------------------------
     def _setup(self, resume: bool) -> Iterator[dict[str, Any]]:
         n, s = len(self.job.data.train), self.s
+        self._check_labels()
         if not self.cluster.world_size <= s.batch_size <= n:
             raise UserInputError(f"batch size {s.batch_size} must be between the number of processes "
                              f"({self.cluster.world_size}) and the number of training images ({n})")
@@ -211,16 +216,38 @@ class _Session:
         self.forward = self.cluster.wrap(self.model, self.device)
         self.guard.snapshot(self.progress.step)
 
+    def _check_labels(self) -> None:
+        """A labelled family needs labels; only a semi-supervised one learns from unlabelled examples too."""
+        data, entry = self.job.data, get_family(self.model.family)
+        if not self.model.uses_labels:
+            return
+        if data.train_labels is None or data.test_labels is None:
+            raise UserInputError(f"{entry.label} models learn from labelled examples, and {data.description} has "
+                                 "no labels; train on fashion-mnist, digits, a labelled toy or labelled image sets")
+        unlabelled = len(data.train_labels) - data.n_labelled
+        if unlabelled and not entry.capabilities.semi_supervised:
+            raise UserInputError(f"{entry.label} models learn from labelled examples only, and {unlabelled:,} of "
+                                 f"the {len(data.train_labels):,} training examples have no label; keep every "
+                                 "label (leave out --labelled) or train a semi-supervised family")
+        if len(data.class_names) != self.model.config.classes:
+            raise UserInputError(f"the model has {self.model.config.classes} classes and the data "
+                                 f"{len(data.class_names)}")
+
+    def _labels(self, idx: torch.Tensor) -> torch.Tensor | None:
+        """The class indices of training examples ``idx`` for a labelled family (else ``None``)."""
+        return self.job.data.train_labels[idx] if self.model.uses_labels else None
+
     def _init_actnorm(self) -> None:
         """Data-dependent initialisation (ActNorm) by one pass over a large batch (the same batch on every rank)."""
         train = self.job.data.train
-        idx = torch.randperm(len(train), generator=seeded_generator(self.s.seed, _INIT, 0))
-        batch = train[idx[:self.s.init_batch_size]]
+        idx = torch.randperm(len(train), generator=seeded_generator(self.s.seed, _INIT, 0))[:self.s.init_batch_size]
+        batch, labels = train[idx], self._labels(idx)
         noise = torch.rand(batch.shape, generator=seeded_generator(self.s.seed, _INIT, 1))
         self.model.train()
         with torch.no_grad(), torch.random.fork_rng(devices=[]):
             torch.manual_seed(self.s.seed)
-            training_loss(self.model, batch.to(self.device), noise.to(self.device), amp=False)
+            training_loss(self.model, batch.to(self.device), noise.to(self.device), amp=False,
+                          labels=None if labels is None else labels.to(self.device))
 
     def _start_fields(self, resumed_from: int | None) -> dict[str, Any]:
         data, s = self.job.data, self.s
@@ -233,6 +260,8 @@ class _Session:
         return {"settings": s.to_json(), "config": self.model.config.to_json(), "preset": self.job.preset,
                 "score_unit": self.model.score_unit, "data_kind": data.kind,
                 "data": data.description, "n_train": len(data.train), "n_test": len(data.test),
+                "n_labelled": data.n_labelled if self.model.uses_labels else None,
+                "classes": list(data.class_names) if self.model.uses_labels else None,
                 "device": str(self.device), "amp": self.amp, "world_size": self.cluster.world_size,
                 "parameters": sum(p.numel() for p in self.params), "estimated_epoch_s": estimate,
                 "estimated_step_s": step_s,
@@ -281,9 +310,11 @@ class _Session:
     def _step(self, step: int, idx: torch.Tensor) -> tuple[bool, torch.Tensor, float]:
         """One optimiser update on the global batch ``idx``; returns ``(bad, mean loss, gradient norm)``."""
         s, cluster = self.s, self.cluster
-        batch = self.job.data.train[idx]
+        batch, labels = self.job.data.train[idx], self._labels(idx)
         noise = torch.rand(batch.shape, generator=seeded_generator(s.seed, _NOISE, step))
         batch, noise = cluster.shard(batch).to(self.device), cluster.shard(noise).to(self.device)
+        if labels is not None:
+            labels = cluster.shard(labels).to(self.device)
         for group in self.optimizer.param_groups:
             group["lr"] = learning_rate(s, step) * self.progress.lr_scale
         self.model.train()
@@ -292,7 +323,7 @@ class _Session:
         with torch.random.fork_rng(devices=[]):
             torch.manual_seed(seeded_generator(s.seed, _MODEL_RNG, step * cluster.world_size + cluster.rank)
                               .initial_seed())
-            per_example = training_loss(self.forward, batch, noise, self.amp)
+            per_example = training_loss(self.forward, batch, noise, self.amp, labels)
         loss = per_example.sum() * (cluster.world_size / s.batch_size)  # DDP averages: the global batch mean
         if step in s.debug_nan_steps:
             loss = loss * float("nan")
@@ -349,9 +380,15 @@ class _Session:
     def _evaluate(self, step: int) -> dict[str, Any]:
         # Under torchrun the other ranks wait in the next step: a cancel is only honoured between steps.
         check = None if self.cluster.distributed else self.control.check
-        mean, std = evaluate_score(self.model, self.job.data.test, check=check)
+        data = self.job.data
+        labels = data.test_labels if self.model.uses_labels else None
+        mean, std = evaluate_score(self.model, data.test, check=check, labels=labels)
         self.progress.last_eval = {"step": step, "test_bpd": mean, "test_bpd_std": std}
-        return self._event("eval", step=step, unit=self.model.score_unit, test_bpd=mean, test_bpd_std=std)
+        extra = {}
+        if labels is not None:
+            extra["test_error"] = self.progress.last_eval["test_error"] = evaluate_error(
+                self.model, data.test, labels, check=check)
+        return self._event("eval", step=step, unit=self.model.score_unit, test_bpd=mean, test_bpd_std=std, **extra)
 
     def _write_samples(self, path: Path, step: int) -> None:
         """The model's preview of ``sample_count`` samples from fixed noise (same seed all run long) at the set
@@ -384,8 +421,10 @@ class _Session:
                 yield self._checkpoint()
             path = self.run_dir.model
             self._write("final model", save_checkpoint, self.model, path, self._card())
-        yield self._event("done", step=p.step, unit=self.model.score_unit, model=str(path) if path else None, test_bpd=p.last_eval["test_bpd"],
-                          test_bpd_std=p.last_eval["test_bpd_std"], wall_time_s=round(p.elapsed_s, 1))
+        extra = {"test_error": p.last_eval["test_error"]} if "test_error" in p.last_eval else {}
+        yield self._event("done", step=p.step, unit=self.model.score_unit, model=str(path) if path else None,
+                          test_bpd=p.last_eval["test_bpd"], test_bpd_std=p.last_eval["test_bpd_std"],
+                          wall_time_s=round(p.elapsed_s, 1), **extra)
 
     def _cancel(self) -> Iterator[dict[str, Any]]:
         path = None
@@ -405,4 +444,14 @@ class _Session:
             test_bits_per_dim=last.get("test_bpd"), test_bits_per_dim_std=last.get("test_bpd_std"),
             steps=p.step, wall_time_s=round(p.elapsed_s, 1), device=device, preset=job.preset, seed=self.s.seed,
             licence=f"weights: MIT (trained with Flow Studio); training data: {job.data.licence}",
-            recipe=job.recipe)
+            recipe=job.recipe, **self._label_facts(last))
+
+    def _label_facts(self, last: dict[str, Any]) -> dict[str, Any]:
+        """A labelled model's card facts: its class names, labels trained from, and held-out test error."""
+        if not self.model.uses_labels:
+            return {}
+        data = self.job.data
+        facts: dict[str, Any] = {"labels": list(data.class_names), "labelled_examples": data.n_labelled}
+        if "test_error" in last:
+            facts["test_error"] = last["test_error"]
+        return facts

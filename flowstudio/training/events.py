@@ -11,10 +11,10 @@ kind        fields
 ==========  ==============================================================
 start       settings, config, preset, score_unit, data_kind, data, n_train, n_test, device, amp,
             world_size, parameters, estimated_epoch_s, estimated_step_s, resumed_from_step,
-            run_dir
+            run_dir, n_labelled and classes (a labelled family's; else null)
 step        step, unit, epoch (fractional passes over the data), loss_bpd, lr,
             grad_norm, images_per_s (examples: images or points), elapsed_s, eta_s
-eval        step, unit, test_bpd, test_bpd_std
+eval        step, unit, test_bpd, test_bpd_std; test_error (a labelled family's)
 samples     step, path
 checkpoint  step, path
 warning     message
@@ -23,7 +23,8 @@ error       message (training stopped; the last checkpoint is kept); when
 paused      step
 resumed     step
 cancelled   step, checkpoint (path, or null before the first step)
-done        step, unit, model (path), test_bpd, test_bpd_std, wall_time_s
+done        step, unit, model (path), test_bpd, test_bpd_std, wall_time_s; test_error (a labelled
+            family's: the share of held-out examples whose most probable class is wrong)
 estimate    preset, family, arch, parameters, batch_size, step_s, epoch_s,
             device (only ``--estimate``)
 exited      returncode (only from the runner, after the process ended)
@@ -85,15 +86,18 @@ def describe(event: dict[str, Any], data_kind: str = "images") -> str | None:
         resumed = f", resumed at step {event['resumed_from_step']}" if event.get("resumed_from_step") else ""
         epoch = event.get("estimated_epoch_s")
         per_epoch = f"; about {_duration(epoch)} per pass over the data" if epoch else ""
+        labelled = (f" ({event['n_labelled']:,} labelled, {len(event['classes'])} classes)"
+                    if event.get("classes") else "")
         return (f"training {event['config']['family']} ({event['preset'] or 'custom'} preset, "
-                f"{event['parameters']:,} parameters) on {event['data']}: {event['n_train']:,} training / "
+                f"{event['parameters']:,} parameters) on {event['data']}: {event['n_train']:,} training{labelled} / "
                 f"{event['n_test']:,} held-out {many}, device {event['device']}{resumed}{per_epoch}\n"
                 f"run folder: {event['run_dir']}")
     if kind == "step":
         return (f"step {event['step']:,}  loss {_num(event['loss_bpd'])} {_unit(event)}  lr {event['lr']:.2e}  "
                 f"{event['images_per_s']:.0f} {per}/s  eta {_duration(event['eta_s'])}")
     if kind == "eval":
-        return f"step {event['step']:,}: held-out {_num(event['test_bpd'])} {_unit(event)} (std {_num(event['test_bpd_std'])})"
+        return (f"step {event['step']:,}: held-out {_num(event['test_bpd'])} {_unit(event)} "
+                f"(std {_num(event['test_bpd_std'])}){_error(event)}")
     if kind == "samples":
         return f"samples: {event['path']}"
     if kind == "warning":
@@ -106,9 +110,14 @@ def describe(event: dict[str, Any], data_kind: str = "images") -> str | None:
         where = f"; checkpoint {event['checkpoint']}" if event.get("checkpoint") else ""
         return f"cancelled at step {event['step']:,}{where}"
     if kind == "done":
-        return (f"done: {event['model']}: held-out {_num(event['test_bpd'])} {_unit(event)} after "
+        return (f"done: {event['model']}: held-out {_num(event['test_bpd'])} {_unit(event)}{_error(event)} after "
                 f"{event['step']:,} steps in {_duration(event['wall_time_s'])}")
     return None
+
+
+def _error(event: dict[str, Any]) -> str:
+    error = event.get("test_error")
+    return "" if error is None else f", test error {100 * error:.1f}%"
 
 
 def _unit(event: dict[str, Any]) -> str:

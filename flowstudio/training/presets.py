@@ -31,9 +31,11 @@ FAST_STEP_S = 5.0
 run it: scaling a small batch linearly misses how the cost grows with the batch (caches, memory)."""
 
 
-def preset_config(family: str, name: str, data_shape: list[int], overrides: dict[str, Any]) -> ImageFlowConfig:
+def preset_config(family: str, name: str, data_shape: list[int], overrides: dict[str, Any],
+                  class_names: tuple[str, ...] = ()) -> ImageFlowConfig:
     """The typed config of a preset for samples of ``data_shape`` (``[C, H, W]`` images, ``[D]`` points),
-    with ``overrides`` applied last.
+    with ``overrides`` applied last; a labelled family's config also takes its number of classes from
+    ``class_names`` (``label_fields``).
 
     The family's config turns the data shape into its own fields
     (``data_fields``) and fits the preset to it (multi-scale depth is capped
@@ -41,9 +43,11 @@ def preset_config(family: str, name: str, data_shape: list[int], overrides: dict
     (:class:`~flowstudio.errors.ConfigError` names a bad setting).
     """
     entry = get_family(family)
-    config_type = entry.config_class()
-    arch = config_type.fit_arch(dict(entry.preset(name).arch), tuple(data_shape))
-    return config_type.from_json({"family": family, **config_type.data_fields(data_shape), **arch, **overrides})
+    kind = "points" if len(data_shape) == 1 else "images"
+    config_type = entry.config_class(kind)
+    arch = config_type.fit_arch(dict(entry.preset(name, kind).arch), tuple(data_shape))
+    return config_type.from_json({"family": family, **config_type.data_fields(data_shape),
+                                  **config_type.label_fields(class_names), **arch, **overrides})
 
 
 def parameter_count(config: ImageFlowConfig) -> int:
@@ -64,9 +68,10 @@ def measure_step_seconds(config: ImageFlowConfig, batch_size: int, device: torch
     def step(n: int) -> float:
         batch = model.example_batch(n, gen).to(device)
         noise = torch.rand(batch.shape, generator=gen)
+        labels = example_labels(model, n, gen)
         _sync(device)
         t0 = time.perf_counter()
-        loss = training_loss(model, batch, noise.to(device), amp).mean()
+        loss = training_loss(model, batch, noise.to(device), amp, None if labels is None else labels.to(device)).mean()
         opt.zero_grad(set_to_none=True)
         loss.backward()
         opt.step()
@@ -80,6 +85,13 @@ def measure_step_seconds(config: ImageFlowConfig, batch_size: int, device: torch
         return scaled
     step(batch_size)
     return statistics.median(step(batch_size) for _ in range(repeats))  # the typical step, not the luckiest
+
+
+def example_labels(model: torch.nn.Module, n: int, generator: torch.Generator) -> torch.Tensor | None:
+    """Random class indices for ``n`` examples of a labelled model (to time or initialise a step), else ``None``."""
+    if not model.uses_labels:
+        return None
+    return torch.randint(0, model.config.classes, (n,), generator=generator)
 
 
 def epoch_seconds(step_seconds: float, n_train: int, batch_size: int) -> float:
