@@ -60,7 +60,7 @@ def add_parser(sub: argparse._SubParsersAction) -> None:
 def run(args: argparse.Namespace) -> int:
     check_output(args.out, (".png", ".csv"))
     loaded = open_model(args)
-    if "points" in get_family(loaded.model.family).data_kinds:
+    if loaded.card.data_kind == "points":
         return _sample_points(args, loaded)
     if args.out.suffix.lower() != ".png":
         raise CliError(f"{args.out}: a grid of images is written as .png (.csv is for models of points)")
