@@ -46,7 +46,7 @@ class FlowConfig:
         for f in fields(self):
             value = getattr(self, f.name)
             object.__setattr__(self, f.name, self.data_value(f.name, value) if f.name in self.data_names
-                               else _checked(self.family, f, value))
+                               else checked_setting(self.family, f, value))
         self.check()
 
     @classmethod
@@ -156,7 +156,7 @@ def whole(name: str, value: Any) -> int:
     return int(value)
 
 
-def _checked(family: str, f: Any, value: Any) -> Any:
+def checked_setting(family: str, f: Any, value: Any) -> Any:
     """``value`` for field ``f``, of the default's type and within the declared bounds."""
     meta, default = f.metadata, f.default
     name, raw = f.name, value

@@ -38,7 +38,7 @@ from flowstudio.data.toy2d import grid_points
 from flowstudio.errors import UserInputError
 from flowstudio.imaging import save_animation, save_png
 from flowstudio.models import build_model
-from flowstudio.models.config import _checked, setting
+from flowstudio.models.config import checked_setting, setting
 from flowstudio.playground import render
 from flowstudio.playground.recording import Recording
 from flowstudio.playground.targets import Target
@@ -94,7 +94,7 @@ class PlaygroundSettings:
         object.__setattr__(self, "family", family)
         for f in fields(self):
             if f.name not in ("family", "preset"):
-                object.__setattr__(self, f.name, _checked("playground", f, getattr(self, f.name)))
+                object.__setattr__(self, f.name, checked_setting("playground", f, getattr(self, f.name)))
 
     def params(self) -> dict[str, Any]:
         return {f.name: getattr(self, f.name) for f in fields(self)}

@@ -67,7 +67,7 @@ import numpy as np
 import torch
 
 from flowstudio.layout import LatentLayout
-from flowstudio.models.config import _checked, setting
+from flowstudio.models.config import checked_setting, setting
 from flowstudio.transflow.posterior import DiagGaussian, _as_f64
 
 LEVELS = ("deepest", "all")
@@ -83,7 +83,7 @@ class _Rule:
 
     def __post_init__(self) -> None:
         for f in fields(self):
-            object.__setattr__(self, f.name, _checked(self.name, f, getattr(self, f.name)))
+            object.__setattr__(self, f.name, checked_setting(self.name, f, getattr(self, f.name)))
 
     def latents(self, layout: LatentLayout, eps: torch.Tensor) -> torch.Tensor:
         """The entries of ``eps [..., D]`` this rule reads (float64)."""
