@@ -9,7 +9,7 @@ Version 2 describes what the families beyond bijective image flows need::
      "latent": [{"name": "level0", "shape": [...]}, ...],   the LatentLayout
      "conditioning": {"labels": null | ["T-shirt", ...]},
      "likelihood": {"kind": "exact" | "none", "test_bits_per_dim", "test_bits_per_dim_std"},
-                or {"kind": "exact", "unit": "nats", "test_score", "test_score_std"},
+                or {"kind": "exact" | "none", "unit": "nats" | "loss", "test_score", "test_score_std"},
      "steps", "licence",
      "provenance": {"recipe", "preset", "seed", "device", "wall_time_s", "peer", ...}}
 
@@ -17,7 +17,11 @@ A points model (a flow on vectors) scores its held-out data in nats per
 example, not bits/dim, so its card names the unit and stores the score as
 ``test_score``; in Python both are :attr:`ModelCard.test_bits_per_dim` and
 ``_std``, read with :attr:`ModelCard.score_unit`.  A card without ``unit`` is
-in bits/dim (image models' cards do not name it, as before).
+in bits/dim (image models' cards do not name it, as before).  A model without an
+exact likelihood (``"kind": "none"``: GLF, the VAE) states its held-out training
+loss the same way, in unit ``loss``; cards written before kept that score in the
+provenance (``test_score``, ``test_score_std``, ``score_unit``), and are read into
+the same fields.
 
 Version 1 cards (the bundled models, earlier users' runs and imports) were
 flat: ``family, architecture, image_shape, n_bits, training_data,
@@ -42,9 +46,13 @@ LIKELIHOOD_KINDS = ("exact", "none")
 DATA_KINDS = ("images", "points")
 BPD_LIMIT = 64.0
 """Bits/dim beyond this (either sign) cannot come from a real evaluation of an image model."""
-SCORE_LIMITS = {"bits/dim": BPD_LIMIT, "nats": 1e7}
+SCORE_LIMITS = {"bits/dim": BPD_LIMIT, "nats": 1e7, "loss": 1e7}
 """The held-out score units a card may state, and the largest magnitude each can really have (the nats of an
-example of up to 256 dimensions)."""
+example of up to 256 dimensions; a training loss of nats and squared errors)."""
+SCORE_ROWS = {"bits/dim": "Test bits/dim", "loss": "Likelihood"}
+"""The row a person reads the held-out score under (a negative log-likelihood in any other unit)."""
+OLD_SCORE_FACTS = ("test_score", "test_score_std", "score_unit")
+"""Where cards of models without an exact likelihood kept the held-out score before it had its place."""
 SCORE_KEYS = {"bits/dim": "test_bits_per_dim"}
 """The JSON name of the held-out score in each unit (``test_score`` in any other)."""
 V1_FIELDS = ("family", "architecture", "image_shape", "n_bits", "training_data", "test_bits_per_dim",
@@ -91,9 +99,8 @@ class ModelCard:
         family = FAMILIES.get(self.family)
         if not self.has_exact_likelihood:
             score = "none (this kind of model has no exact image likelihood)"
-            held_out = self.provenance.get("test_score")
-            if is_number(held_out):
-                score += f"; held-out {self.provenance.get('score_unit', 'score')} {held_out:.3f}"
+            if self.test_bits_per_dim is not None:
+                score += f"; held-out {self.score_unit} {self.test_bits_per_dim:.3f}"
         elif self.test_bits_per_dim is None:
             score = "unknown"
         else:
@@ -103,7 +110,7 @@ class ModelCard:
         rows = [("Family", family.label if family else self.family),
                 self._data_row(),
                 ("Latent", latent),
-                ("Test bits/dim" if self.score_unit == "bits/dim" else f"Test NLL ({self.score_unit})", score),
+                (SCORE_ROWS.get(self.score_unit, f"Test NLL ({self.score_unit})"), score),
                 ("Trained on", self.training_data or "unknown"),
                 ("Licence", self.licence or "unknown")]
         if self.labels:
@@ -156,7 +163,11 @@ class ModelCard:
         if version > CARD_VERSION:
             raise CardError(f"card version {version} is newer than this Flow Studio reads ({CARD_VERSION}); "
                             "update Flow Studio")
-        data_part, lik = _obj(data, "data"), _obj(data, "likelihood")
+        data_part, lik, provenance = _obj(data, "data"), _obj(data, "likelihood"), _obj(data, "provenance")
+        if lik.get("kind") == "none" and "score_unit" in provenance and "unit" not in lik:  # written before 2026-12
+            lik = {**lik, "unit": provenance["score_unit"], "test_score": provenance.get("test_score"),
+                   "test_score_std": provenance.get("test_score_std")}
+            provenance = {k: v for k, v in provenance.items() if k not in OLD_SCORE_FACTS}
         try:
             stored = LatentLayout.from_json(data.get("latent"))
         except (ValueError, KeyError, TypeError) as exc:
@@ -184,7 +195,7 @@ class ModelCard:
             test_bits_per_dim=_number(lik, key, -limit, limit),
             test_bits_per_dim_std=_number(lik, f"{key}_std", 0.0, limit), score_unit=unit,
             steps=_whole(data, "steps", 0, 2**63 - 1, default=0), licence=_text(data, "licence"),
-            provenance=_obj(data, "provenance"))
+            provenance=provenance)
 
     @classmethod
     def _from_v1(cls, data: dict[str, Any], layout: LatentLayout) -> ModelCard:

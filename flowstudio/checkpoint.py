@@ -76,8 +76,8 @@ def default_card(model: Flow, **facts: Any) -> ModelCard:
     any other name (``recipe``, ``preset``, ``peer``, ``test_error``, ...) is provenance; ``labels`` (the class
     names of a labelled family) is the card's conditioning.  A points model's card has data
     kind ``points``, shape ``[D]`` and its held-out score in nats (``test_bits_per_dim`` is that score).  A family without an exact
-    image density (GLF) gets ``likelihood: "none"``; its held-out score, which is not bits/dim, is kept
-    in the provenance as ``test_score`` (``test_score_std``) in the model's ``score_unit``.
+    image density (GLF) gets ``likelihood: "none"``, and its held-out score (a training loss, not bits/dim) in
+    the model's ``score_unit`` in the same place.
     """
     labels = facts.pop("labels", None)
     card = _card_of(model, facts)
@@ -90,15 +90,9 @@ def _card_of(model: Flow, facts: dict[str, Any]) -> ModelCard:
                                     "image_shape": [model.dim], "n_bits": None, "data_kind": "points",
                                     "unit": model.score_unit, **facts}, model.layout)
     flat = {"family": model.family, "architecture": model.config.architecture(),
-            "image_shape": list(model.image_shape), "n_bits": model.n_bits, **facts}
-    if get_family(model.family).capabilities.exact_density:
-        return ModelCard.from_json(flat, model.layout)
-    for bpd_key, score_key in (("test_bits_per_dim", "test_score"), ("test_bits_per_dim_std", "test_score_std")):
-        value = flat.pop(bpd_key, None)
-        if value is not None:
-            flat[score_key] = value
-    flat["score_unit"] = model.score_unit
-    return replace(ModelCard.from_json(flat, model.layout), likelihood="none")
+            "image_shape": list(model.image_shape), "n_bits": model.n_bits, "unit": model.score_unit, **facts}
+    card = ModelCard.from_json(flat, model.layout)
+    return card if get_family(model.family).capabilities.exact_density else replace(card, likelihood="none")
 
 
 def save_checkpoint(model: Flow, path: str | os.PathLike, card: dict[str, Any] | None = None,

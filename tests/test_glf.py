@@ -8,6 +8,7 @@ import math
 import pytest
 import torch
 
+from flowstudio.card import ModelCard
 from flowstudio.checkpoint import default_card, load_checkpoint, save_checkpoint
 from flowstudio.errors import UserInputError
 from flowstudio.models import build_model
@@ -97,11 +98,23 @@ def test_glf_has_no_bits_per_dim_and_its_card_says_so(tmp_path):
     with pytest.raises(UserInputError, match="no exact image likelihood"):
         model.bits_per_dim(images(2))
     card = default_card(model, name="g", test_bits_per_dim=30.5, test_bits_per_dim_std=2.0, steps=1)
-    assert card.likelihood == "none" and card.test_bits_per_dim is None
-    assert card.provenance["test_score"] == 30.5 and card.provenance["score_unit"] == "loss"
-    assert dict(card.rows())["Test bits/dim"].startswith("none (this kind of model has no exact image likelihood)")
+    assert card.likelihood == "none" and card.score_unit == "loss"
+    assert card.test_bits_per_dim == 30.5 and card.test_bits_per_dim_std == 2.0  # the held-out loss, in its unit
+    assert card.to_json()["likelihood"] == {"kind": "none", "unit": "loss", "test_score": 30.5, "test_score_std": 2.0}
+    assert dict(card.rows())["Likelihood"] == ("none (this kind of model has no exact image likelihood); "
+                                               "held-out loss 30.500")
     loaded = load_checkpoint(save_checkpoint(model, tmp_path / "g.safetensors", card))
-    assert loaded.card.likelihood == "none"
+    assert loaded.card == card
+
+
+def test_a_card_that_kept_the_held_out_loss_in_its_provenance_reads_into_the_score():
+    """Cards of GLF and VAE models written before the loss had its place in ``likelihood`` (the bundled GLFs)."""
+    old = default_card(tiny(), name="g", steps=1).to_json()
+    old["likelihood"] = {"kind": "none", "test_bits_per_dim": None, "test_bits_per_dim_std": None}
+    old["provenance"] = {"test_score": 12.5, "test_score_std": 1.5, "score_unit": "loss", "recipe": "r.sh"}
+    card = ModelCard.from_json(old)
+    assert (card.test_bits_per_dim, card.test_bits_per_dim_std, card.score_unit) == (12.5, 1.5, "loss")
+    assert card.provenance == {"recipe": "r.sh"}
 
 
 def test_glf_evidence_is_judged_by_latent_nll_and_reconstruction_never_bits_per_dim():
@@ -157,7 +170,7 @@ def test_the_command_line_trains_a_glf_and_samples_interpolates_and_classifies_w
                  "--eval-every", "6", "--run-dir", str(tmp_path / "run"), "-o", str(out)]) == 0
     card = load_checkpoint(out).card
     assert card.family == "glf" and card.likelihood == "none" and card.steps == 6
-    assert math.isfinite(card.provenance["test_score"])
+    assert math.isfinite(card.test_bits_per_dim) and card.score_unit == "loss"
     digits, labels = load_digits()
     folders = {}
     for digit in (0, 1):

@@ -28,7 +28,7 @@ def test_a_glf_checkpoint_draws_every_view_and_labels_its_scores(qtbot, window, 
     text = tooltip(items[0], "ok")
     assert "Latent NLL" in text and "Reconstruction error" in text and "bits per pixel under" not in text
     assert badge_text(items[0]).startswith("NLL ")
-    assert "no exact image likelihood" in dict(studio.host.info.card.rows())["Test bits/dim"]
+    assert "no exact image likelihood" in dict(studio.host.info.card.rows())["Likelihood"]
 
     window.show_panel("sweep")
     qtbot.waitUntil(lambda: studio.last_sweep is not None, timeout=60_000)
