@@ -446,8 +446,8 @@ def _print_estimates(args: argparse.Namespace, job: TrainJob) -> None:
     amp = amp_enabled(job.settings.amp, device)
     family, shape, n = job.config.family, job.data.sample_shape, len(job.data.train)
     entry = get_family(family)
-    rows = [(name, preset_config(family, name, shape, {}), entry.preset(name).batch_size)
-            for name in PRESET_NAMES]
+    rows = [(name, preset_config(family, name, shape, {}, job.data.class_names),
+             entry.preset(name, job.data.kind).batch_size) for name in PRESET_NAMES]
     customised = bool(args.arch or args.n_bits is not None or args.batch_size is not None)
     if customised:
         rows.append(("yours", job.config, job.settings.batch_size))
