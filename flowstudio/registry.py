@@ -184,6 +184,22 @@ _ENTRIES = (
            "flowstudio.models.vector_realnvp:VectorRealNVP"),
           ("nice-vector", "NICE (points)", "additive couplings and a diagonal scaling on points",
            "Dinh, Krueger & Bengio 2015, arXiv:1410.8516", "flowstudio.models.vector_nice:VectorNICE"))),
+    Family(
+        name="scnf", label="Semi-conditional flow",
+        summary="unconditional Glow with a label-conditioned flow on its deepest latent: semi-supervised "
+                "classification from a few labels, exact p(y | x)",
+        reference="Atanov, Volokhova, Ashukha, Sosnovik & Vetrov 2019, arXiv:1905.00505",
+        model="flowstudio.models.scnf:SCNFImages", point_model="flowstudio.models.scnf:SCNFPoints",
+        capabilities=Capabilities(exact_density=True, invertible_latent=False, sampling=True,
+                                  label_conditioning=True, classification=True, semi_supervised=True),
+        data_kinds=("images", "points"),
+        presets={"small": Preset({"levels": 2, "steps": 4, "hidden": 64, "deep_channels": 4}, 64, 1e-3, 2_000),
+                 "medium": Preset({"levels": 2, "steps": 8, "hidden": 128, "deep_channels": 4}, 64, 1e-3, 10_000),
+                 "large": Preset({"levels": 2, "steps": 16, "hidden": 256, "deep_channels": 4}, 64, 5e-4, 50_000)},
+        tiny={"levels": 2, "steps": 1, "hidden": 8, "deep_channels": 2, "flow_layers": 2, "flow_hidden": 8,
+              "flow_depth": 1},
+        point_presets=_VECTOR_PRESETS,
+        point_tiny={**_VECTOR_TINY, "flow_layers": 2, "flow_hidden": 8, "flow_depth": 1}),
 )
 
 FAMILIES: Mapping[str, Family] = MappingProxyType({f.name: f for f in _ENTRIES})
