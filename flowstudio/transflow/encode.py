@@ -142,16 +142,19 @@ def cell_health(model: ImageFlow, x: torch.Tensor) -> tuple[torch.Tensor, torch.
     return ~finite.all(1), clipped.float().mean(1) > SATURATED_SHARE
 
 
-def decode_checked(model: ImageFlow, eps: torch.Tensor, batch_size: int = 256) -> DecodedImages:
+def decode_checked(model: ImageFlow, eps: torch.Tensor, batch_size: int = 256,
+                   context: torch.Tensor | None = None) -> DecodedImages:
     """Decode latents ``[N, D]`` to uint8 images (CPU), ``batch_size`` at a time, saying which cells broke.
 
+    ``context`` (int64 ``[N]``) is the label of each cell, for a label-conditioned model.
     See the module docstring for why extreme latents break a decode.
     """
     eps = torch.as_tensor(eps)
     images, nonfinite, saturated = [], [], []
     for start in range(0, eps.shape[0], batch_size):
+        given = None if context is None else context[start:start + batch_size].to(model.device)
         with _inference(model):
-            x = model.decode(eps[start:start + batch_size].to(model.device, torch.float32))
+            x = model.decode(eps[start:start + batch_size].to(model.device, torch.float32), given)
         bad, clipped = cell_health(model, x)
         images.append(model.postprocess(x).cpu())
         nonfinite.append(bad.cpu())
