@@ -9,6 +9,22 @@ from torch import nn
 from flowstudio.flows.transform import Transform
 
 
+def inference_cached(module: nn.Module, name: str, tensors: tuple[torch.Tensor, ...], compute) -> torch.Tensor:
+    """``compute()`` while ``module`` trains or autograd is on; at inference, cached in ``module._cache[name]``.
+
+    The cache key is the version counters (bumped by every in-place change:
+    an optimizer step, ``load_state_dict``, ``copy_``), storages, devices and dtypes of
+    ``tensors``, so a cached value is recomputed as soon as one of them changes.
+    """
+    if module.training or torch.is_grad_enabled():
+        return compute()
+    key = tuple((t._version, t.data_ptr(), t.device, t.dtype) for t in tensors)
+    cached = module._cache.get(name)
+    if cached is None or cached[0] != key:
+        cached = module._cache[name] = (key, compute())
+    return cached[1]
+
+
 class InvConv1x1(Transform):
     """``y = W x`` per pixel with ``W = P L (U + diag(sign_s * exp(log_s)))``.
 
@@ -40,14 +56,11 @@ class InvConv1x1(Transform):
 
     def _cached(self, name: str, compute) -> torch.Tensor:
         """``compute()`` while training or under autograd; at inference, cached until a parameter changes."""
-        if self.training or torch.is_grad_enabled():
-            return compute()
-        key = (self.lower._version, self.upper._version, self.log_s._version, self.p._version,
-               self.sign_s._version, self.lower.device, self.lower.dtype)
-        cached = self._cache.get(name)
-        if cached is None or cached[0] != key:
-            cached = self._cache[name] = (key, compute())
-        return cached[1]
+        return inference_cached(self, name, (self.lower, self.upper, self.log_s, self.p, self.sign_s), compute)
+
+    def weight_inverse64(self) -> torch.Tensor:
+        """``W^{-1}`` ``[C, C]`` in float64 (inverted in double so the inverse is exact to float precision)."""
+        return torch.linalg.inv(self.weight().double())
 
     def conv_weight(self) -> torch.Tensor:
         c = self.p.shape[0]
@@ -55,8 +68,7 @@ class InvConv1x1(Transform):
 
     def inverse_weight(self) -> torch.Tensor:
         c = self.p.shape[0]
-        return self._cached("inverse", lambda: torch.linalg.inv(self.weight().double()).to(self.lower.dtype)
-                            .view(c, c, 1, 1))
+        return self._cached("inverse", lambda: self.weight_inverse64().to(self.lower.dtype).view(c, c, 1, 1))
 
     def forward(self, x: torch.Tensor, context: torch.Tensor | None = None) -> tuple[torch.Tensor, torch.Tensor]:
         y = F.conv2d(x, self.conv_weight())

