@@ -1,4 +1,5 @@
-"""``flowstudio classify``: few-shot classification by posterior-predictive likelihood (``--method``)."""
+"""``flowstudio classify``: few-shot classification by posterior-predictive likelihood (``--method``), or, with a
+model that classifies itself (``Capabilities.classification``), its exact ``p(y | x)`` in percent."""
 
 from __future__ import annotations
 
@@ -11,13 +12,16 @@ from pathlib import Path
 import numpy as np
 import torch
 
-from flowstudio.cli.common import (TRANSFLOW, CliError, add_model_options, add_posterior_options, open_model,
-                                   report_skipped, spec_from_args)
+from flowstudio.checkpoint import LoadedModel
+from flowstudio.cli.common import (TRANSFLOW, CliError, add_model_options, add_posterior_options, check_needs,
+                                   open_model, report_skipped, spec_from_args)
 from flowstudio.data.images import iter_loaded_images
 from flowstudio.errors import WriteError
 from flowstudio.files import copy_file, make_folder
+from flowstudio.labelled import class_percent, label_names
 from flowstudio.records import escape_text, escaped_note, write_rows
 from flowstudio.models.base import ImageFlow
+from flowstudio.registry import get_family, require_data
 from flowstudio.transflow import BEYOND_PAPER, METHODS, FewShotClassifier, method_rule
 from flowstudio.transflow.classify import Rule
 from flowstudio.transflow.pooled import FullCovariance, PooledDiagonal
@@ -33,7 +37,9 @@ def add_parser(sub: argparse._SubParsersAction) -> None:
                     "and the log-likelihood under every class. With --covariance diagonal, give an absolute "
                     "lambda (e.g. --lam-abs 1): a lambda relative to m scales each class's own spread with "
                     "its number of examples, which favours the tightest class. --method picks the rule: "
-                    + "; ".join(f"{name}: {about}" for name, about in METHODS.items()) + ".")
+                    + "; ".join(f"{name}: {about}" for name, about in METHODS.items()) + ". A model that "
+                    "classifies itself (scnf, conditional) needs no classes: each query gets the model's exact "
+                    "p(y | x) over the classes it was trained with, in percent.")
     p.add_argument("queries", nargs="+", type=Path, metavar="QUERY", help="images or folders to classify")
     p.add_argument("--class", dest="classes", action="append", default=[], metavar="NAME=PATH[,PATH...]",
                    help="a class and its example images/folders (repeat for each class)")
@@ -71,7 +77,10 @@ def parse_classes(args: argparse.Namespace) -> dict[str, list[Path]]:
 
 
 def run(args: argparse.Namespace) -> int:
-    loaded = open_model(args, TRANSFLOW)
+    loaded = open_model(args)
+    if get_family(loaded.model.family).capabilities.classification:
+        return _classify_exact(args, loaded)
+    check_needs(loaded, TRANSFLOW)
     model = loaded.model
     clf = FewShotClassifier(_rule(args), model.layout)
     for name, paths in parse_classes(args).items():
@@ -86,15 +95,43 @@ def run(args: argparse.Namespace) -> int:
             rows.append({"file": str(path), "predicted": label, **dict(zip(clf.classes, row))})
     if not rows:
         raise CliError("no usable query images")
-    escaped = write_rows(rows, ["file", "predicted", *clf.classes], args.out)
+    _report(rows, list(clf.classes), list(clf.classes), args)
+    return 0
+
+
+def _classify_exact(args: argparse.Namespace, loaded: LoadedModel) -> int:
+    """Each query's ``100 * p(y | x)`` from the model itself (:func:`flowstudio.labelled.class_percent`)."""
+    model = loaded.model
+    entry = require_data(model.family, "images", "classifying image files", "classification")
+    if args.classes or args.classes_dir:
+        raise CliError(f"{entry.label} models classify into the classes they were trained with; leave out --class "
+                       "and --classes-dir (they are for few-shot classification with Transflow models)")
+    names = label_names(model, loaded.card.labels)
+    columns = [f"{name} %" for name in names]
+    rows = []
+    c, h, w = model.image_shape
+    for batch in iter_loaded_images(args.queries, c, (h, w), args.batch_size):
+        report_skipped(batch.errors)
+        if batch.paths:
+            percent = class_percent(model, torch.from_numpy(batch.images), args.batch_size)
+            for path, row in zip(batch.paths, percent.tolist()):
+                rows.append({"file": str(path), "predicted": names[int(np.argmax(row))], **dict(zip(columns, row))})
+    if not rows:
+        raise CliError("no usable query images")
+    _report(rows, names, columns, args)
+    return 0
+
+
+def _report(rows: list[dict], classes: list[str], columns: list[str], args: argparse.Namespace) -> None:
+    """Write the table (stdout, CSV or JSON), copy the files if asked, and say how many went to each class."""
+    escaped = write_rows(rows, ["file", "predicted", *columns], args.out)
     if escaped:
         print(f"flowstudio classify: note: {escaped_note(escaped)}", file=sys.stderr)
     if args.copy_to:
         _copy_into_classes(rows, args.copy_to, args.out)
-    counts = {name: sum(r["predicted"] == name for r in rows) for name in clf.classes}
+    counts = {name: sum(r["predicted"] == name for r in rows) for name in classes}
     print("classified " + str(len(rows)) + " images: "
           + ", ".join(f"{escape_text(k)} {v}" for k, v in counts.items()))
-    return 0
 
 
 def _rule(args: argparse.Namespace) -> Rule:

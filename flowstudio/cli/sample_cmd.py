@@ -20,6 +20,7 @@ from flowstudio.data.toy2d import save_points_csv
 from flowstudio.errors import WriteError
 from flowstudio.files import make_folder
 from flowstudio.imaging import grid_bytes, make_grid, save_png, to_pil
+from flowstudio.labelled import LabelGrid, draw_by_label, draw_same_style, label_names, resolve_label
 from flowstudio.records import likelihood_record, model_record
 from flowstudio.registry import get_family
 from flowstudio.transflow import DiagGaussian, assess_evidence, posterior
@@ -52,6 +53,13 @@ def add_parser(sub: argparse._SubParsersAction) -> None:
                help="enlarge each pixel this many times (default: so cells are at least 96 px)")
     p.add_argument("--cells", type=Path, default=None, metavar="DIR",
                    help="also write every cell as its own PNG into DIR")
+    g = p.add_argument_group("label-conditioned models (scnf, conditional)")
+    g.add_argument("--label", action="append", default=[], metavar="NAME_OR_INDEX",
+                   help="draw -n samples of this class (a name from the model card, or its index); repeat for a "
+                        "row per label. Default: a row per label")
+    g.add_argument("--same-style", action="store_true",
+                   help="decode the same -n latents (seeds --seed, --seed+1, ...) under every label (or each "
+                        "--label): one row per label, column j shares seed j")
     add_posterior_options(p)
     add_model_options(p)
     p.set_defaults(run=run)
@@ -60,8 +68,14 @@ def add_parser(sub: argparse._SubParsersAction) -> None:
 def run(args: argparse.Namespace) -> int:
     check_output(args.out, (".png", ".csv"))
     loaded = open_model(args)
+    labelled = get_family(loaded.model.family).capabilities.label_conditioning
+    if not labelled and (args.label or args.same_style):
+        raise CliError(f"--label and --same-style are for label-conditioned models; "
+                       f"{get_family(loaded.model.family).label} models take no label")
     if loaded.card.data_kind == "points":
         return _sample_points(args, loaded)
+    if labelled:
+        return _sample_labelled(args, loaded)
     if args.out.suffix.lower() != ".png":
         raise CliError(f"{args.out}: a grid of images is written as .png (.csv is for models of points)")
     check_needs(loaded, TRANSFLOW)
@@ -115,16 +129,72 @@ def _sample_points(args: argparse.Namespace, loaded: LoadedModel) -> int:
         raise CliError(f"{label} models learn from points: Transflow posteriors from example images need an image "
                        "model; leave out EVIDENCE to draw points from the model")
     count, temperature = args.count or POINTS_COUNT, 1.0 if args.temperature is None else args.temperature
+    context, drawn = None, ""
+    if get_family(loaded.model.family).capabilities.label_conditioning:
+        if args.same_style or len(args.label) > 1:
+            raise CliError("a model of points draws one cloud: give at most one --label (no --same-style)")
+        names = label_names(loaded.model, loaded.card.labels)
+        if args.label:  # one class; else the classes in turn, as p(x) with a uniform p(y)
+            k = resolve_label(args.label[0], names)
+            context, drawn = torch.full((count,), k, dtype=torch.int64), f" of label {names[k]}"
+        else:
+            context, drawn = torch.arange(count) % len(names), ", every label in turn"
     with torch.no_grad():
-        points = loaded.model.sample(count, temperature, seed=args.seed).float().cpu().numpy()
+        points = loaded.model.sample(count, temperature, seed=args.seed, context=context).float().cpu().numpy()
     if args.out.suffix.lower() == ".csv":
         save_points_csv(points, args.out)
     else:
         params = {**model_record(loaded), "kind": "prior_points", "temperature": temperature, "seed": args.seed,
                   "count": count}
         save_png(Image.fromarray(loaded.model.picture(points)), args.out, params)
-    print(f"wrote {args.out}: {count} points from the model ({loaded.model.dim}-dimensional), seed {args.seed}, "
-          f"temperature {temperature:g}")
+    print(f"wrote {args.out}: {count} points from the model ({loaded.model.dim}-dimensional){drawn}, "
+          f"seed {args.seed}, temperature {temperature:g}")
+    return 0
+
+
+def _sample_labelled(args: argparse.Namespace, loaded: LoadedModel) -> int:
+    """A grid of a label-conditioned image model: a row per label (``--label``s, default all), each cell its own
+    seed, or with ``--same-style`` the same seeds in every row (:mod:`flowstudio.labelled`)."""
+    if args.evidence:
+        raise CliError(f"{get_family(loaded.model.family).label} models draw for a label, not from example images: "
+                       "leave out EVIDENCE and give --label NAME (or nothing for a row per label)")
+    model = loaded.model
+    names = label_names(model, loaded.card.labels)
+    labels = [resolve_label(v, names) for v in args.label] or list(range(len(names)))
+    temperature = IMAGE_TEMPERATURE if args.temperature is None else args.temperature
+    count = args.count or (IMAGE_COUNT if len(labels) == 1 and not args.same_style else 8)
+    scale = args.scale or max(1, -(-96 // model.image_shape[1]))
+    check_output_size(f"a grid of {count * len(labels)} cells at {scale}x",
+                      grid_bytes(count * len(labels), model.image_shape, count, scale=scale),
+                      "lower --scale or --count")
+    grid: LabelGrid = (draw_same_style(model, names, count, args.seed, temperature, labels, args.batch_size)
+                       if args.same_style else
+                       draw_by_label(model, names, labels, count, args.seed, temperature, args.batch_size))
+    cells = grid.images.reshape(-1, *model.image_shape)
+    seeds = [s for row in grid.seeds for s in row]
+    cell_labels = [k for k in grid.labels for _ in range(count)]
+    params = {**model_record(loaded), **grid.record()}
+    nrow = args.nrow or (count if len(labels) > 1 else None)
+    save_png(make_grid(cells, nrow=nrow, scale=scale), args.out, params)
+    broken = [f"{names[k]}/{s}" for k, s, bad in zip(cell_labels, seeds, grid.broken.ravel().tolist()) if bad]
+    if broken:
+        print(f"warning: {len(broken)} of {len(seeds)} samples went out of range (label/seed {', '.join(broken[:8])})"
+              " and show as flat grey or clipped colour", file=sys.stderr)
+    if args.cells:
+        written = 0
+        try:
+            make_folder(args.cells)
+            for seed, k, image in zip(seeds, cell_labels, cells):
+                cell = {**params, "labels": [names[k]], "label_indices": [k], "seeds": [[seed]]}
+                save_png(to_pil(image), args.cells / f"{args.out.stem}_label{k}_seed{seed}.png",
+                         cell)
+                written += 1
+        except WriteError as exc:
+            raise exc.also(f"the grid {args.out} was written, and {written} of {len(seeds)} cells before this") \
+                from exc.__cause__
+    how = "the same seeds for every label" if args.same_style else "a seed per cell"
+    print(f"wrote {args.out}: {count} samples of each of {', '.join(names[k] for k in labels)} ({how}, seeds from "
+          f"{args.seed}), temperature {temperature:g}")
     return 0
 
 
