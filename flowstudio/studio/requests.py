@@ -8,12 +8,25 @@ from flowstudio.studio.state import PosteriorParams
 
 
 @dataclass(frozen=True)
+class LabelChoice:
+    """What a label-conditioned model draws instead of the posterior grid (see :mod:`flowstudio.labelled`):
+    ``"by_label"`` cells of ``label`` (``None``: a row per label, ``per_row`` cells each), or ``"same_style"``:
+    ``per_row`` seeds decoded under every label (column ``j`` shares seed ``j``)."""
+
+    mode: str = "by_label"
+    label: int | None = None
+    per_row: int = 8
+
+
+@dataclass(frozen=True)
 class SampleRequest:
-    """A grid (or sweep) to draw: each included image's path and hash, the parameters, the set's name."""
+    """A grid (or sweep) to draw: each included image's path and hash, the parameters, the set's name, and for
+    a label-conditioned model what to draw by label (``None``: the plain grid)."""
 
     evidence: tuple[tuple[str, str], ...]
     params: PosteriorParams
     set_name: str = ""
+    labels: LabelChoice | None = None
 
 
 @dataclass(frozen=True)

@@ -51,9 +51,20 @@ def _base_record(engine: Engine, request: SampleRequest) -> dict[str, Any]:
     return record
 
 
-def sample_record(engine: Engine, result: SampleResult, seeds: list[int] | None = None) -> dict[str, Any]:
-    """The record of a grid (or of some of its cells, ``seeds``), as ``flowstudio sample`` writes it."""
+def sample_record(engine: Engine, result: SampleResult, seeds: list[int] | None = None,
+                  cell: int | None = None) -> dict[str, Any]:
+    """The record of a grid (or of some of its cells, ``seeds``; of cell ``cell``), as ``flowstudio sample``
+    writes it."""
     record = _base_record(engine, result.request)
+    if result.labels is not None:  # drawn by label: the keys of flowstudio sample --label / --same-style
+        record.pop("evidence", None)
+        record.pop("evidence_set", None)
+        record.update(result.labels.record())
+        if cell is not None:
+            name = result.cell_label(cell)
+            record.update(labels=[name], label_indices=[result.labels.names.index(name)],
+                          seeds=[[result.seeds[cell]]])
+        return record
     if result.posterior is not None:
         record.update(kind="posterior_samples", **likelihood_record(result.spec, result.posterior))
     else:
@@ -66,13 +77,14 @@ def sample_record(engine: Engine, result: SampleResult, seeds: list[int] | None 
 
 def save_grid(engine: Engine, result: SampleResult, path: str | Path) -> Path:
     scale = export_scale(engine.model.image_shape)
-    return save_png(make_grid(result.images, scale=scale), path, sample_record(engine, result))
+    return save_png(make_grid(result.images, nrow=result.cols or None, scale=scale), path,
+                    sample_record(engine, result))
 
 
 def save_cell(engine: Engine, result: SampleResult, index: int, path: str | Path, up: Upscale | None = None) -> Path:
     """One cell with its own seed recorded, enlarged by ``up`` (default: sharp, like a grid cell)."""
     up = up or Upscale(export_scale(engine.model.image_shape))
-    record = {**sample_record(engine, result, [result.seeds[index]]), **up.record()}
+    record = {**sample_record(engine, result, [result.seeds[index]], index), **up.record()}
     return save_png(upscale(result.images[index], up), path, record)
 
 

@@ -33,7 +33,8 @@ from flowstudio.card import ModelCard
 from flowstudio.checkpoint import LoadedModel
 from flowstudio.data.images import Conversion, iter_image_paths, iter_loaded_images
 from flowstudio.imaging import file_digest
-from flowstudio.registry import require, require_data
+from flowstudio.labelled import LabelGrid, class_percent, draw_by_label, draw_same_style, label_names
+from flowstudio.registry import get_family, require, require_data
 from flowstudio.loading import open_model_stages
 from flowstudio.studio.requests import SampleRequest
 from flowstudio.transflow import (BpdReference, DiagGaussian, EvidenceAdvice, EvidenceCheck, EvidenceStats,
@@ -62,6 +63,8 @@ class ModelInfo:
     latent_dim: int
     parameters: int
     device: str
+    label_names: tuple[str, ...] = ()
+    """The classes of a label-conditioned model (the card's names), else empty."""
 
 
 @dataclass(frozen=True)
@@ -103,6 +106,20 @@ class SampleResult:
     """``[N]``: cell ``j`` lay mostly far outside the pixel range (what shows is the clamp)."""
     advice: EvidenceAdvice | None = None
     """Set when the examples are far outside the model or some are unlikely (:func:`~flowstudio.transflow.assess_evidence`)."""
+    labels: LabelGrid | None = None
+    """A grid drawn by label (``request.labels``): row ``r`` has label ``labels.labels[r]``; ``images`` holds its
+    cells in reading order."""
+
+    @property
+    def cols(self) -> int:
+        """Cells per row: one row per label of a grid drawn by label, else 0 (square-ish)."""
+        return self.labels.images.shape[1] if self.labels is not None and len(self.labels.labels) > 1 else 0
+
+    def cell_label(self, index: int) -> str:
+        """The name of cell ``index``'s label ("" for a grid not drawn by label)."""
+        if self.labels is None:
+            return ""
+        return self.labels.names[self.labels.labels[index // self.labels.images.shape[1]]]
 
     @property
     def m(self) -> int:
@@ -167,9 +184,12 @@ class Engine:
     def __init__(self, loaded: LoadedModel):
         purpose = "the studio's Transflow (posteriors from example images)"
         require_data(loaded.model.family, "images", purpose, "invertible_latent")  # points go to the playground
-        require(loaded.model.family, "invertible_latent", purpose)
+        self.capabilities = get_family(loaded.model.family).capabilities
+        if not self.capabilities.label_conditioning:  # a labelled model opens for its grids by label
+            require(loaded.model.family, "invertible_latent", purpose)
         self.loaded = loaded
         self.model = loaded.model
+        self.label_names = label_names(self.model, loaded.card.labels) if self.capabilities.label_conditioning else ()
         self.reference = BpdReference.from_card(loaded.card)
         self._latents: dict[str, torch.Tensor] = {}
         self._checks: dict[str, EvidenceCheck] = {}
@@ -181,7 +201,8 @@ class Engine:
         m = self.model
         return ModelInfo(path=str(self.loaded.path), model_id=self.loaded.model_id, sha256=self.loaded.sha256,
                          card=self.loaded.card, image_shape=m.image_shape, latent_dim=m.latent_dim,
-                         parameters=sum(p.numel() for p in m.parameters()), device=str(m.device))
+                         parameters=sum(p.numel() for p in m.parameters()), device=str(m.device),
+                         label_names=self.label_names)
 
     def has(self, sha256: str) -> bool:
         with self._lock:
@@ -195,6 +216,9 @@ class Engine:
         ``skip`` are left out.  The first step reports problems with the
         given paths; every step reports files that could not be read.
         """
+        if not self.capabilities.invertible_latent:  # no Transflow latents: the files are kept, unread
+            yield from list_unread(paths, skip)
+            return
         files, problems = _files_to_read(paths, skip)
         c, h, w = self.model.image_shape
         done = 0
@@ -245,6 +269,8 @@ class Engine:
     def sample(self, request: SampleRequest) -> SampleResult:
         """The grid ``flowstudio sample`` draws for these evidence images, parameters and seeds."""
         params = request.params
+        if request.labels is not None and self.label_names:
+            return self._sample_by_label(request)
         digests = self._encoded(request)
         post = spec = advice = None
         dist: DiagGaussian
@@ -258,6 +284,28 @@ class Engine:
         decoded = decode_checked(self.model, dist.sample(params.seeds, params.temperature), DECODE_BATCH)
         return SampleResult(request, decoded.images.numpy(), tuple(params.seeds), spec, post,
                             decoded.nonfinite.numpy(), decoded.saturated.numpy(), advice)
+
+    def _sample_by_label(self, request: SampleRequest) -> SampleResult:
+        """A grid of :mod:`flowstudio.labelled` (by label, or the same style under every label), from the
+        request's seed and temperature; a single label fills the grid's cell count."""
+        choice, params = request.labels, request.params
+        if choice.mode == "same_style":
+            labels = None if choice.label is None else [choice.label]
+            grid = draw_same_style(self.model, self.label_names, choice.per_row, params.seed, params.temperature,
+                                   labels, DECODE_BATCH)
+        else:
+            labels = list(range(len(self.label_names))) if choice.label is None else [choice.label]
+            per_label = choice.per_row if choice.label is None else params.count
+            grid = draw_by_label(self.model, self.label_names, labels, per_label, params.seed, params.temperature,
+                                 DECODE_BATCH)
+        images = grid.images.reshape(-1, *grid.images.shape[2:])
+        broken = grid.broken.reshape(-1)
+        return SampleResult(request, images, tuple(s for row in grid.seeds for s in row), None, None,
+                            broken, np.zeros_like(broken), labels=grid)
+
+    def class_percent(self, images: np.ndarray) -> np.ndarray:
+        """``100 * p(y | x)`` ``[B, K]`` of uint8 images ``[B, C, H, W]`` (the model's exact posterior)."""
+        return class_percent(self.model, torch.from_numpy(images), DECODE_BATCH)
 
     def advice(self, request: SampleRequest, post: Posterior) -> EvidenceAdvice | None:
         """What to tell the artist about the request's examples under this model (see :func:`assess_evidence`)."""
