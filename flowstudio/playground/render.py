@@ -7,6 +7,14 @@ smoothly here; dots look like its scatter plots (:func:`ink_dots`).  The warped
 grid's lines are drawn at :data:`SUPERSAMPLE` times the size and reduced
 by averaging (``Image.reduce``), which anti-aliases them (Pillow's
 ``ImageDraw`` has no anti-aliasing of its own).
+
+A labelled target's panels colour each class by :data:`CLASS_COLOURS`: the
+**decision regions** are the most probable class ``argmax_y log p(y | x)`` of
+every pixel (the model's ``R x R`` map of ``log p(y | x)`` enlarged bilinearly
+first, so the borders are smooth), a light tint of the class's colour that
+deepens with the confidence ``max_y p(y | x)``, and the **decision boundary**
+the pixels whose class differs from a neighbour's, drawn dark; points are
+drawn on it, unlabelled ones grey and labelled ones as large dots.
 """
 
 from __future__ import annotations
@@ -24,6 +32,63 @@ DATA_INK = (112, 118, 136)
 LINE_COLOURS = ((90, 169, 255), (255, 176, 64))
 """Horizontal latent lines (``z_2`` fixed) in blue, vertical ones in amber."""
 CAPTION_COLOUR = (200, 204, 214)
+CLASS_COLOURS = ((66, 133, 244), (234, 67, 53), (52, 168, 83), (251, 188, 5), (171, 71, 188), (0, 172, 193),
+                 (255, 112, 67), (124, 179, 66), (236, 64, 122), (92, 107, 192))
+"""Colours of classes 0, 1, ... (repeated beyond ten), distinct on the dark ground and on the light regions."""
+REGION_PAPER = (246, 246, 242)
+REGION_TINT = (0.18, 0.5)
+"""A region's colour: its class's colour over :data:`REGION_PAPER` at these covers, for ``max p(y | x)`` at
+``1 / K`` (a tie) and at 1."""
+BOUNDARY_INK = (38, 38, 52)
+UNLABELLED_INK = (128, 128, 136)
+LABELLED_RADIUS = 4
+
+
+def class_colour(k: int) -> tuple[int, int, int]:
+    return CLASS_COLOURS[k % len(CLASS_COLOURS)]
+
+
+def decision_regions(class_log_probs: np.ndarray, size: int) -> Image.Image:
+    """The decision map ``log p(y | x)`` ``[R, R, K]`` (top row first) as a ``size``-pixel picture: each pixel
+    tinted by its most probable class, deeper where that class is surer, with the boundaries between classes."""
+    k = class_log_probs.shape[-1]
+    logits = np.stack([np.asarray(Image.fromarray(class_log_probs[..., c].astype(np.float32)).resize(
+        (size, size), Image.Resampling.BILINEAR)) for c in range(k)], -1)
+    region = logits.argmax(-1)
+    sure = np.exp(logits.max(-1) - np.logaddexp.reduce(logits, -1))  # max_y p(y | x) of the enlarged map
+    low, high = REGION_TINT
+    cover = (low + (high - low) * np.clip((sure - 1 / k) / (1 - 1 / k), 0, 1))[..., None]
+    colours = np.array([class_colour(c) for c in range(k)], np.float64)[region]
+    picture = np.asarray(REGION_PAPER, np.float64) * (1 - cover) + colours * cover
+    edge = np.zeros((size, size), bool)
+    edge[:, 1:] |= region[:, 1:] != region[:, :-1]
+    edge[1:, :] |= region[1:, :] != region[:-1, :]
+    picture[edge] = BOUNDARY_INK
+    return Image.fromarray(picture.round().astype(np.uint8))
+
+
+def labelled_points_image(background: Image.Image, grey: np.ndarray, coloured: np.ndarray, classes: np.ndarray,
+                          large: bool) -> Image.Image:
+    """``background`` with ``grey [n, 2]`` points as small grey dots and ``coloured [m, 2]`` ones in their
+    ``classes``' colours: large dots ringed dark when ``large`` (a few labelled points), else small ones."""
+    picture = np.array(background)
+    ink_dots(picture, grey, UNLABELLED_INK, alpha=0.5)
+    for c in np.unique(classes):
+        mine = coloured[classes == c]
+        if large:
+            ink_dots(picture, mine, BOUNDARY_INK, alpha=1.0, radius=LABELLED_RADIUS + 1)
+            ink_dots(picture, mine, class_colour(int(c)), alpha=1.0, radius=LABELLED_RADIUS)
+        else:
+            ink_dots(picture, mine, class_colour(int(c)), alpha=0.6)
+    return Image.fromarray(picture)
+
+
+def class_samples_image(log_density: np.ndarray, samples: np.ndarray, classes: np.ndarray, size: int) -> Image.Image:
+    """The learned heat map with ``samples [n, 2]`` drawn for given ``classes [n]`` as dots of their colours."""
+    picture = np.array(heat_image(log_density, size))
+    for c in np.unique(classes):
+        ink_dots(picture, samples[classes == c], class_colour(int(c)), alpha=0.8)
+    return Image.fromarray(picture)
 
 
 def heat_image(log_density: np.ndarray, size: int) -> Image.Image:

@@ -9,6 +9,24 @@ log-density in nats (the training contract's ``forward(batch, noise)``)::
 
 over a batch of ``B`` points drawn with replacement from the target's.
 
+A labelled target (:func:`~flowstudio.playground.targets.labelled_toy_target`)
+trains a labelled family (Capabilities ``label_conditioning`` or
+``semi_supervised``) on the labelled-model contract, ``forward(batch, noise,
+labels)``: the loss of a point is ``-log p(x, y)`` where its label is known and
+``-log p(x)`` where it is ``-1``.  With few labels (10 among 20,000 points) a
+uniform batch would hold a labelled point once in seven steps, so a fixed
+share :data:`LABELLED_SHARE` of each batch is drawn from the labelled points
+and the rest from all of them (our choice, as semi-supervised training mixes
+labelled and unlabelled batches); the objective is then
+
+    L = (1 - s) E_{x ~ all}[l(x)] + s E_{(x, y) ~ labelled}[-log p(x, y)].     (2)
+
+The frame then also holds the decision map, ``log p(y | x)`` of every cell
+(``class_log_probs``), and the held-out test error, the share of held-out
+points whose most probable class is not theirs
+(:func:`flowstudio.training.objective.evaluate_error`); the samples of a
+label-conditioned family are drawn ``K`` classes in turn.
+
 It never waits or pauses on its own: :meth:`PlaygroundSession.train_for`
 runs steps for a time budget and returns, and the caller decides whether
 to go on, so Pause and Cancel are the caller's (the studio simply stops
@@ -41,9 +59,10 @@ from flowstudio.models import build_model
 from flowstudio.models.config import checked_setting, setting
 from flowstudio.playground import render
 from flowstudio.playground.recording import Recording
-from flowstudio.playground.targets import Target
+from flowstudio.playground.targets import Target, family_fits
 from flowstudio.playground.views import latent_grid_lines
 from flowstudio.registry import families_for, get_family
+from flowstudio.training.objective import evaluate_error
 
 DATA_KIND = "points"
 TINY = "tiny"
@@ -55,17 +74,25 @@ LINE_POINTS = 64
 GROUND_POINTS = 1_500
 """Target points drawn faintly under the warped grid."""
 CAPTIONS = ("target", "learned density + samples", "latent grid warped by the flow")
+LABELLED_CAPTIONS = ("target + labelled points", "learned density + samples per class", "decision regions")
+LABELLED_SHARE = 0.125
+"""The share ``s`` of each batch drawn from the labelled points of a partly labelled target (eq. 2)."""
 
 
-def playground_families() -> list[str]:
-    """Names of the registry's families that learn 2-D points, in registry order."""
-    return [f.name for f in families_for(DATA_KIND)]
+def playground_families(target: Target | None = None) -> list[str]:
+    """Names of the registry's families that learn 2-D points and fit ``target``, in registry order
+    (:func:`~flowstudio.playground.targets.family_fits`; no target: those for unlabelled points)."""
+    labelled, partly = (False, False) if target is None else (target.labelled, target.partly_labelled)
+    return [f.name for f in families_for(DATA_KIND) if family_fits(f, labelled, partly)]
 
 
-def default_family() -> str:
-    names = playground_families()
+def default_family(target: Target | None = None) -> str:
+    names = playground_families(target)
     if not names:
-        raise UserInputError("no model family learns points: the playground needs a vector flow family")
+        needs = ("learns from unlabelled points" if target is None or not target.labelled
+                 else "learns from a few labels and many unlabelled points" if target.partly_labelled
+                 else "learns from labelled points")
+        raise UserInputError(f"no model family {needs}: the playground needs one for this density")
     return PREFERRED_FAMILY if PREFERRED_FAMILY in names else names[0]
 
 
@@ -74,7 +101,7 @@ class PlaygroundSettings:
     """How the session trains and what its frames hold (the family's architecture comes from ``preset``)."""
 
     family: str = ""
-    """A family with data kind "points" (empty: :func:`default_family`)."""
+    """A family with data kind "points" (empty: :func:`default_family` of unlabelled points)."""
     preset: str = setting("small", help=f"the family's size preset (its architecture), or {TINY!r}: the "
                           "registry's smallest one, for quick checks")
     batch_size: int = setting(256, low=8, high=8192, help="points per step")
@@ -86,9 +113,9 @@ class PlaygroundSettings:
 
     def __post_init__(self) -> None:
         family = self.family or default_family()
-        if family not in playground_families():
-            raise UserInputError(f"{family!r} does not learn 2-D points; choose one of "
-                                 f"{', '.join(playground_families())}")
+        points = [f.name for f in families_for(DATA_KIND)]
+        if family not in points:
+            raise UserInputError(f"{family!r} does not learn 2-D points; choose one of {', '.join(points)}")
         if self.preset != TINY:
             get_family(family).preset(self.preset, DATA_KIND)
         object.__setattr__(self, "family", family)
@@ -103,13 +130,19 @@ class PlaygroundSettings:
 @dataclass(frozen=True)
 class Frame:
     """One view of the session: its step and latest loss, the learned ``log_density [R, R]`` (top row first),
-    ``samples [n, 2]`` from fixed noise and the warped latent ``grid [2L, P, 2]``."""
+    ``samples [n, 2]`` from fixed noise and the warped latent ``grid [2L, P, 2]``; for a labelled target,
+    instead of the grid, the decision map ``class_log_probs [R, R, K]`` (``log p(y | x)`` of each cell), the
+    samples' classes ``sample_classes [n]`` (``None`` where the family samples without labels) and the
+    held-out ``test_error``."""
 
     step: int
     loss: float | None
     log_density: np.ndarray
     samples: np.ndarray
-    grid: np.ndarray
+    grid: np.ndarray | None = None
+    class_log_probs: np.ndarray | None = None
+    sample_classes: np.ndarray | None = None
+    test_error: float | None = None
 
 
 @dataclass
@@ -119,9 +152,11 @@ class Pictures:
     step: int
     loss: float | None
     panels: list[Image.Image] = field(default_factory=list)
+    captions: tuple[str, ...] = CAPTIONS
+    test_error: float | None = None
 
     def composed(self) -> Image.Image:
-        return render.compose(self.panels, list(CAPTIONS))
+        return render.compose(self.panels, list(self.captions))
 
     def arrays(self) -> list[np.ndarray]:
         return [np.asarray(p) for p in self.panels]
@@ -143,15 +178,30 @@ class PlaygroundSession:
         self.settings = settings or self.settings
         s = self.settings
         family = get_family(s.family)
+        if s.family not in playground_families(self.target):
+            raise UserInputError(f"{family.label} cannot learn {self.target.name}: choose one of "
+                                 f"{', '.join(playground_families(self.target)) or 'none (no family fits)'}")
         arch = family.tiny_for(DATA_KIND) if s.preset == TINY else family.preset(s.preset, DATA_KIND).arch
-        config = family.config_class(DATA_KIND)(**family.config_class(DATA_KIND).data_fields((2,)), **arch, seed=s.seed)
+        config_type = family.config_class(DATA_KIND)
+        config = config_type(**config_type.data_fields((2,)), **config_type.label_fields(self.target.class_names),
+                             **arch, seed=s.seed)
         self.model = build_model(config)
         self.optimiser = torch.optim.Adam(self.model.parameters(), lr=s.lr)
         self.generator = torch.Generator().manual_seed(s.seed)
         points = torch.from_numpy(np.ascontiguousarray(self.target.points, np.float32))
         order = torch.randperm(len(points), generator=self.generator)
+        if self.target.partly_labelled:  # the few labelled points are trained on, never held out
+            order = order[torch.from_numpy(self.target.labels >= 0)[order].to(torch.int8).argsort(stable=True)]
         held = min(HELDOUT_POINTS, len(points) // 5)
         self.heldout, self.points = points[order[:held]], points[order[held:]]
+        self.labels = self.heldout_classes = self._labelled_rows = None
+        if self.target.labelled:
+            self.labels = torch.from_numpy(self.target.labels)[order[held:]]
+            self.heldout_classes = torch.from_numpy(self.target.classes)[order[:held]]
+            if self.target.partly_labelled:
+                self._labelled_rows = torch.nonzero(self.labels >= 0)[:, 0]
+        conditioned = self.target.labelled and family.capabilities.label_conditioning
+        self._sample_classes = (torch.arange(s.samples) % len(self.target.class_names)) if conditioned else None
         noise = torch.Generator().manual_seed(s.seed + 1)
         self._sample_noise = torch.randn(s.samples, 2, generator=noise)
         self._grid_noise = torch.from_numpy(latent_grid_lines(s.grid_lines, LINE_POINTS))
@@ -168,9 +218,14 @@ class PlaygroundSession:
         self.model.train()
         total = 0.0
         for _ in range(k):
-            batch = self.points[torch.randint(0, len(self.points), (self.settings.batch_size,),
-                                              generator=self.generator)]
-            loss = self.model(batch, torch.rand(batch.shape, generator=self.generator)).mean()
+            rows = torch.randint(0, len(self.points), (self.settings.batch_size,), generator=self.generator)
+            if self._labelled_rows is not None:  # eq. (2): a share of the batch from the labelled points
+                m = max(1, round(LABELLED_SHARE * len(rows)))
+                rows[:m] = self._labelled_rows[torch.randint(0, len(self._labelled_rows), (m,),
+                                                             generator=self.generator)]
+            batch, noise = self.points[rows], torch.rand((len(rows), 2), generator=self.generator)
+            loss = (self.model(batch, noise) if self.labels is None else self.model(batch, noise, self.labels[rows]))
+            loss = loss.mean()
             self.optimiser.zero_grad(set_to_none=True)
             loss.backward()
             self.optimiser.step()
@@ -194,11 +249,19 @@ class PlaygroundSession:
         """Held-out scores (nats per point for vector flows) of the target's points that training never sees
         (a fixed fifth of them, at most :data:`HELDOUT_POINTS`)."""
         self.model.eval()
-        return self.model.heldout_score(self.heldout).double()
+        if self.heldout_classes is None:
+            return self.model.heldout_score(self.heldout).double()
+        return self.model.heldout_score(self.heldout, self.heldout_classes).double()
 
     def heldout_nll(self) -> float:
         """The mean of :meth:`heldout_scores`."""
         return float(self.heldout_scores().mean())
+
+    def test_error(self) -> float | None:
+        """A labelled target's held-out test error (``None`` for an unlabelled one)."""
+        if self.heldout_classes is None:
+            return None
+        return evaluate_error(self.model, self.heldout, self.heldout_classes, batch_size=len(self.heldout))
 
     # -- what the view shows -----------------------------------------------------------------------
     @torch.no_grad()
@@ -208,17 +271,50 @@ class PlaygroundSession:
         r = self.settings.resolution
         log_density = self.model.log_prob(self._cells).reshape(r, r).double().numpy()
         n, lines = len(self._sample_noise), self._grid_noise
-        decoded = self.model.decode(torch.cat([self._sample_noise, lines.reshape(-1, 2)])).numpy()  # one pass
-        return Frame(self.step_count, self.loss, log_density, decoded[:n], decoded[n:].reshape(lines.shape))
+        if not self.target.labelled:
+            decoded = self.model.decode(torch.cat([self._sample_noise, lines.reshape(-1, 2)])).numpy()  # one pass
+            return Frame(self.step_count, self.loss, log_density, decoded[:n], decoded[n:].reshape(lines.shape))
+        classes = self._sample_classes
+        samples = self.model.decode(self._sample_noise, classes).numpy()
+        decision = self.model.class_log_probs(self._cells).reshape(r, r, -1).double().numpy()
+        return Frame(self.step_count, self.loss, log_density, samples, class_log_probs=decision,
+                     sample_classes=None if classes is None else classes.numpy(), test_error=self.test_error())
 
     def pictures(self, frame: Frame, size: int = 256) -> Pictures:
         """``frame`` drawn as three ``size``-pixel panels (the target's is drawn again only for a new size)."""
+        if self.target.labelled:
+            return self._labelled_pictures(frame, size)
         if self._target_panels is None or self._target_panels[0] != size:
             self._target_panels = (size, render.heat_image(self.target.log_density, size),
                                    render.grid_ground(self.target.points[:GROUND_POINTS], size))
         _, target, ground = self._target_panels
         learned = render.samples_image(frame.log_density, frame.samples, size)
         return Pictures(frame.step, frame.loss, [target, learned, render.warped_grid_image(frame.grid, ground)])
+
+    def _labelled_pictures(self, frame: Frame, size: int) -> Pictures:
+        """Target with its labelled points, learned density with the samples in their classes' colours, and
+        the decision regions with the training points (unlabelled grey, labelled large in colour)."""
+        if self._target_panels is None or self._target_panels[0] != size:
+            shown = self._shown_points()
+            self._target_panels = (size, render.labelled_points_image(render.heat_image(self.target.log_density, size),
+                                                                      *shown), shown)
+        _, target, shown = self._target_panels
+        if frame.sample_classes is None:
+            learned = render.samples_image(frame.log_density, frame.samples, size)
+        else:
+            learned = render.class_samples_image(frame.log_density, frame.samples, frame.sample_classes, size)
+        regions = render.labelled_points_image(render.decision_regions(frame.class_log_probs, size), *shown)
+        return Pictures(frame.step, frame.loss, [target, learned, regions], LABELLED_CAPTIONS, frame.test_error)
+
+    def _shown_points(self) -> tuple[np.ndarray, np.ndarray, np.ndarray, bool]:
+        """What the labelled panels draw: ``(grey, coloured, their classes, large)``: of a partly labelled
+        target :data:`GROUND_POINTS` unlabelled points grey and every labelled one large; of a fully labelled
+        one :data:`GROUND_POINTS` points, small, in their classes' colours."""
+        points, labels = self.points.numpy(), self.labels.numpy()
+        if not self.target.partly_labelled:
+            return points[:0], points[:GROUND_POINTS], labels[:GROUND_POINTS], False
+        known = labels >= 0
+        return points[~known][:GROUND_POINTS], points[known], labels[known], True
 
     def advance(self, seconds: float, max_steps: int, size: int = 256) -> Pictures:
         """One chunk: train for ``seconds`` (at most ``max_steps``), then draw the frame and record it."""
@@ -231,7 +327,8 @@ class PlaygroundSession:
     def params(self, step: int | None = None) -> dict[str, Any]:
         """What a saved frame or model records: the target, the settings and the step."""
         return {"kind": "playground", "target": self.target.name, "step": self.step_count if step is None else step,
-                "loss_nats": self.loss, **self.settings.params()}
+                "loss_nats": self.loss, **self.settings.params(),
+                **({"test_error": self.test_error()} if self.target.labelled else {})}
 
     def export_png(self, pictures: Pictures, path: str | Path) -> Path:
         """The frame as one PNG with the session's parameters in it."""
@@ -245,9 +342,11 @@ class PlaygroundSession:
 
     def save_model(self, path: str | Path) -> Path:
         """The model as a normal checkpoint, its card naming the target, the steps trained and the held-out score
-        (in the family's unit: nats per point)."""
+        (in the family's unit: nats per point); a labelled target's also its class names and test error."""
         scores = self.heldout_scores()
+        labelled = ({"labels": list(self.target.class_names), "test_error": self.test_error()}
+                    if self.target.labelled else {})
         card = default_card(self.model, name=Path(path).stem, training_data=self.target.name, steps=self.step_count,
                             test_bits_per_dim=float(scores.mean()), test_bits_per_dim_std=float(scores.std()),
-                            recipe="studio playground", preset=self.settings.preset)
+                            recipe="studio playground", preset=self.settings.preset, **labelled)
         return save_checkpoint(self.model, path, card)

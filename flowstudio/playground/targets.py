@@ -2,7 +2,10 @@
 
 A target comes from a toy density's name (:data:`flowstudio.data.toy2d.TOY_NAMES`),
 a picture (its darkness is the density, :func:`flowstudio.data.toy2d.image_density_points`)
-or a CSV file of 2-D points.  Toys and pictures have their heat map from
+or a CSV file of 2-D points; a *labelled* target (:func:`labelled_toy_target`) is a toy whose points
+also carry their class (which moon, circle or mode), only some of them known
+to training (the semi-supervised toys: two moons or circles with 10 labels),
+or all (the 8-mode inverse problem).  Toys and pictures have their heat map from
 :func:`flowstudio.data.toy2d.density_grid` (exact where known); a CSV only
 has its points, so its heat map is their histogram.  Points from a CSV that
 do not fit the window ``[-E, E]^2`` are moved and scaled uniformly into it
@@ -18,9 +21,19 @@ from pathlib import Path
 
 import numpy as np
 
-from flowstudio.data.toy2d import EXTENT, TOY_NAMES, density_grid, image_density_points, load_points_csv, sample_toy
+from flowstudio.data.toy2d import (
+    EXTENT,
+    TOY_NAMES,
+    density_grid,
+    image_density_points,
+    load_points_csv,
+    sample_toy,
+    sample_toy_labelled,
+    toy_class_names,
+)
 from flowstudio.errors import UserInputError
 from flowstudio.playground.views import histogram_log_density
+from flowstudio.registry import Family
 from flowstudio.resources import resources_dir
 
 TRAINING_POINTS = 20_000
@@ -30,6 +43,11 @@ TARGET_RESOLUTION = 128
 FIT_MARGIN = 0.9
 """Points scaled to fit reach this fraction of the window's half-width."""
 CSV_SUFFIXES = (".csv", ".tsv", ".txt")
+LABELLED_TARGETS = {"8modes": None, "moons": 10, "circles": 10}
+"""The playground's labelled toys and how many of their points keep a label by default (``None``: every point):
+the 8-mode inverse problem (Ardizzone et al. 2019, arXiv:1808.04730, FrEIA's ``toy_8-modes``) is fully labelled;
+the moons and circles are semi-supervised toys, 10 labelled points among 20,000 (the few-labels setting of
+semi-supervised flows such as Atanov et al. 2019, arXiv:1905.00505)."""
 
 
 @dataclass(frozen=True)
@@ -41,6 +59,29 @@ class Target:
     points: np.ndarray
     log_density: np.ndarray
     note: str = ""
+    labels: np.ndarray | None = None
+    """int64 ``[n]``: the class of each point that training may know, ``-1`` where it may not (``None``: an
+    unlabelled target)."""
+    classes: np.ndarray | None = None
+    """int64 ``[n]``: every point's true class (the held-out test error counts against these)."""
+    class_names: tuple[str, ...] = ()
+
+    @property
+    def labelled(self) -> bool:
+        return self.labels is not None
+
+    @property
+    def partly_labelled(self) -> bool:
+        """Some points have no label (training must be semi-supervised)."""
+        return self.labels is not None and bool((self.labels < 0).any())
+
+
+def family_fits(family: Family, labelled: bool, partly: bool) -> bool:
+    """Whether ``family`` can learn a target: one without labels if the target has none, one that learns from
+    labels (conditional or semi-supervised) if it has them, a semi-supervised one if only ``partly``."""
+    caps = family.capabilities
+    learns_labels = caps.label_conditioning or caps.semi_supervised
+    return learns_labels == labelled and (caps.semi_supervised or not partly)
 
 
 def toy_target(name: str, n: int = TRAINING_POINTS, seed: int = 0, resolution: int = TARGET_RESOLUTION) -> Target:
@@ -48,6 +89,31 @@ def toy_target(name: str, n: int = TRAINING_POINTS, seed: int = 0, resolution: i
     if name not in TOY_NAMES:
         raise UserInputError(f"unknown toy density {name!r}; known: {', '.join(TOY_NAMES)}")
     return Target(name, sample_toy(name, n, seed), density_grid(name, resolution, seed=seed))
+
+
+def labelled_toy_target(name: str, labelled: int | None = None, n: int = TRAINING_POINTS, seed: int = 0,
+                        resolution: int = TARGET_RESOLUTION) -> Target:
+    """Labelled toy ``name`` (one of :data:`LABELLED_TARGETS`) with ``labelled`` of its points keeping their
+    label (``None``: every point), as evenly over the classes as they allow and drawn by ``seed``
+    (:meth:`flowstudio.training.datasets.TrainData.keep_labels`, as ``flowstudio train --labelled``)."""
+    if name not in LABELLED_TARGETS:
+        raise UserInputError(f"{name!r} is no labelled toy of the playground; labelled toys: "
+                             f"{', '.join(LABELLED_TARGETS)}")
+    points, classes = sample_toy_labelled(name, n, seed)
+    class_names = toy_class_names(name)
+    labels, title = classes, f"{name}, labelled"
+    if labelled is not None and labelled < n:
+        import torch
+
+        from flowstudio.training.datasets import TrainData
+
+        data = TrainData(torch.from_numpy(points), torch.from_numpy(points[:0]), name, "", kind="points",
+                         train_labels=torch.from_numpy(classes), test_labels=torch.from_numpy(classes[:0]),
+                         class_names=class_names)
+        labels = data.keep_labels(labelled, seed).train_labels.numpy()
+        title = f"{name}, {labelled} labelled"
+    return Target(title, points, density_grid(name, resolution, seed=seed), labels=labels, classes=classes,
+                  class_names=class_names)
 
 
 def picture_target(image: str | os.PathLike | np.ndarray, n: int = TRAINING_POINTS, seed: int = 0,
