@@ -1,11 +1,15 @@
 """Playground: watch a 2-D flow learn a density live (a toy, a dropped picture or CSV of points).
 
-Top: the density (toys, bundled pictures, or a file: drop one on the tab or
-use Open…), the family (every registry family that learns points) and its
-size preset, the steps to train, and Train / Pause / Cancel / Reset.
+Top: the density (toys, the labelled toys, bundled pictures, or a file: drop
+one on the tab or use Open…), how many points keep their label (labelled toys),
+the family (every registry family that learns points and fits the density:
+for a labelled toy those that learn from labels) and its size preset, the
+steps to train, and Train / Pause / Cancel / Reset.
 Middle: three live panels, the target's heat map, the learned heat map with
 samples from fixed noise, and the Gaussian latent grid warped through the
-flow (the flow survey's Figure 10).  Bottom: exports (the frame as a PNG
+flow (the flow survey's Figure 10); for a labelled toy the third is the
+decision regions with their boundaries, the samples are coloured by class
+and the step line gives the held-out test error.  Bottom: exports (the frame as a PNG
 with its parameters, the whole training as a GIF/WebP) and Save model.
 
 The flow trains on the :class:`~..playground_runner.PlaygroundRunner`'s
@@ -24,7 +28,14 @@ from PySide6.QtGui import QImage, QPainter, QPaintEvent, QRegion
 from PySide6.QtWidgets import QComboBox, QHBoxLayout, QLabel, QSizePolicy, QSpinBox, QVBoxLayout, QWidget
 
 from flowstudio.data.toy2d import TOY_NAMES
-from flowstudio.playground.targets import bundled_pictures, target_from_file, toy_target
+from flowstudio.playground.targets import (
+    LABELLED_TARGETS,
+    bundled_pictures,
+    family_fits,
+    labelled_toy_target,
+    target_from_file,
+    toy_target,
+)
 from flowstudio.registry import get_family
 from flowstudio.studio._qt.dialogs import ask_export_path, ask_open_paths, ask_save_path
 from flowstudio.studio._qt.file_drops import accept_file_drops
@@ -32,12 +43,18 @@ from flowstudio.studio._qt.icons import icon_button
 from flowstudio.studio._qt.labels import LiveLabel, role_label
 from flowstudio.studio._qt.panels import PanelSpec, ScreenshotSpec, register_panel
 from flowstudio.studio._qt.playground_runner import LOAD_FAILED, PlaygroundRunner
-from flowstudio.studio._qt.views.family_choice import family_choice
+from flowstudio.studio._qt.views.family_choice import family_choice, fill_family_choice
 from flowstudio.studio._qt.views.interpolation_view import ANIMATION_FILTER
 from flowstudio.studio._qt.views.scroll_body import scroll_body
 
 DATA_KIND = "points"
 FILE_ITEM = "file"
+LABELLED_ITEM = "labelled:"
+"""Prefix of a labelled toy's item data (``labelled:moons``)."""
+LABELLED_TEXT = {"8modes": "labelled: 8-mode inverse problem", "moons": "labelled: two moons",
+                 "circles": "labelled: two circles"}
+ALL_LABELLED = 0
+"""The labelled-points box's value for "every point keeps its label"."""
 OPEN_FILTER = "Pictures or points (*.png *.jpg *.jpeg *.webp *.bmp *.gif *.csv *.tsv *.txt);;All files (*)"
 MODEL_SAVE_FILTER = "Flow Studio models (*.safetensors)"
 DEFAULT_STEPS = 1500
@@ -46,6 +63,12 @@ TIPS = ("The density to learn (dark pixels of a picture are dense)",
         "What the flow has learnt: its density as a heat map, and points it draws from fixed noise",
         "A regular grid in the flow's Gaussian latent space, pushed through the flow (the flow survey's Figure 10): "
         "crowded lines mean the flow squeezes the plane there")
+LABELLED_CAPTIONS = ("Target + labelled points", "Learned density + samples per class", "Decision regions")
+LABELLED_TIPS = ("The density to learn; large dots are the points whose class training knows (grey: unlabelled)",
+                 "What the flow has learnt: its density as a heat map, and points it draws for each class in that "
+                 "class's colour",
+                 "The most probable class p(y | x) at every point, deeper where the model is surer, and the "
+                 "decision boundaries between classes")
 
 
 TWO_ROWS_GAIN = 1.25
@@ -65,10 +88,18 @@ class FramePanels(QWidget):
     def __init__(self, parent: QWidget | None = None):
         super().__init__(parent)
         self.images: list[QImage] = []
+        self.captions: tuple[str, ...] = ()
         self._layout: list[tuple[QRect, QRect, str]] | None = None
         self._panels_region = QRegion()
         self.setSizePolicy(QSizePolicy.Policy.Expanding, QSizePolicy.Policy.Expanding)
-        self.setToolTip("\n\n".join(f"{c}: {t}" for c, t in zip(CAPTIONS, TIPS)))
+        self.set_captions(CAPTIONS, TIPS)
+
+    def set_captions(self, captions: tuple[str, ...], tips: tuple[str, ...]) -> None:
+        """The panels' captions and tooltip (a labelled toy's differ); repaints them if they changed."""
+        if captions != self.captions:
+            self.captions, self._layout = captions, None
+            self.setToolTip("\n\n".join(f"{c}: {t}" for c, t in zip(captions, tips)))
+            self.update()
 
     def set_images(self, images: list[QImage]) -> None:
         self.images = images
@@ -116,7 +147,7 @@ class FramePanels(QWidget):
             metrics = self.fontMetrics()
             self._layout = [(rect, QRect(rect.left(), rect.bottom() + 4, rect.width(), metrics.height() + 2),
                              metrics.elidedText(text, Qt.TextElideMode.ElideRight, rect.width()))
-                            for rect, text in zip(self.panel_rects(), CAPTIONS)]
+                            for rect, text in zip(self.panel_rects(), self.captions)]
         return self._layout
 
     def paintEvent(self, event: QPaintEvent) -> None:  # noqa: N802
@@ -147,11 +178,19 @@ class PlaygroundView(QWidget):
         self.density = QComboBox(toolTip="The density to learn; or drop a picture or a CSV of x, y points on this tab")
         for name in TOY_NAMES:
             self.density.addItem(name, name)
+        for name in LABELLED_TARGETS:
+            self.density.addItem(LABELLED_TEXT.get(name, f"labelled: {name}"), LABELLED_ITEM + name)
         for picture in bundled_pictures():
             self.density.addItem(f"picture: {picture.stem}", str(picture))
         self.density.addItem("Picture or CSV file…", FILE_ITEM)
         self.density.activated.connect(self._density_chosen)
-        self.family = family_choice(DATA_KIND, "The kind of flow (each item's tooltip says what it is)")
+        self.labelled = QSpinBox(minimum=ALL_LABELLED, maximum=10_000, value=ALL_LABELLED, keyboardTracking=False,
+                                 specialValueText="all", enabled=False,
+                                 toolTip="Labelled toys: how many training points keep their class (as evenly over "
+                                 "the classes as they allow); the rest are unlabelled")
+        self.labelled.valueChanged.connect(lambda _: self._labels_changed())
+        self.family = family_choice(DATA_KIND, "The kind of flow (each item's tooltip says what it is)",
+                                    self._family_fits)
         self.preset = QComboBox(toolTip="The flow's size (its family's presets)")
         self.steps = QSpinBox(minimum=10, maximum=1_000_000, singleStep=500, value=DEFAULT_STEPS,
                               toolTip="Steps each Train runs (Train again to go on)")
@@ -178,7 +217,8 @@ class PlaygroundView(QWidget):
                                        "(.safetensors with its card)", self.ask_save_model)
 
         choices = QHBoxLayout()
-        for label, widget in (("Density", self.density), ("Family", self.family), ("Size", self.preset)):
+        for label, widget in (("Density", self.density), ("Labelled", self.labelled), ("Family", self.family),
+                              ("Size", self.preset)):
             choices.addWidget(QLabel(label))
             choices.addWidget(widget, 1 if widget is self.density else 0)
             if widget is self.density:
@@ -220,16 +260,44 @@ class PlaygroundView(QWidget):
     def _family_changed(self) -> None:
         family = self.family.currentData()
         self.preset.clear()
-        for name in get_family(family).presets if family else ():
+        for name in get_family(family).presets_for(DATA_KIND) if family else ():
             self.preset.addItem(name, name)
         if self._asked is not None:  # not before the tab is first shown
+            self.load()
+
+    def _labelled_toy(self) -> str | None:
+        """The labelled toy chosen, if one is."""
+        data = self.density.currentData()
+        return data[len(LABELLED_ITEM):] if isinstance(data, str) and data.startswith(LABELLED_ITEM) else None
+
+    def _family_fits(self, family: Any) -> bool:
+        toy = self._labelled_toy()
+        return family_fits(family, toy is not None, toy is not None and self.labelled.value() != ALL_LABELLED)
+
+    def _refill_families(self) -> None:
+        """The families that fit the density chosen (and its labelled points), the chosen one kept if it fits."""
+        before = self.family.currentData()
+        fill_family_choice(self.family, DATA_KIND, self._family_fits)
+        if self.family.currentData() != before or not self.preset.count():
+            self._family_changed()  # its presets (and a new session)
+        elif self._asked is not None:
             self.load()
 
     def _density_chosen(self, index: int) -> None:
         if self.density.itemData(index) == FILE_ITEM:
             self.ask_open()
-        else:
-            self.load()
+            return
+        toy = self._labelled_toy()
+        self.labelled.blockSignals(True)
+        self.labelled.setEnabled(toy is not None)
+        self.labelled.setValue(ALL_LABELLED if toy is None else LABELLED_TARGETS[toy] or ALL_LABELLED)
+        self.labelled.blockSignals(False)
+        self._refill_families()
+
+    def _labels_changed(self) -> None:
+        """A new count of labelled points: the families that fit it, and a new session."""
+        if self._labelled_toy() is not None:
+            self._refill_families()
 
     def ask_open(self) -> None:
         paths = ask_open_paths(self, "Learn a picture or points", self.studio.prefs, OPEN_FILTER, multiple=False)
@@ -255,17 +323,22 @@ class PlaygroundView(QWidget):
     def load(self) -> None:
         """A fresh session for the chosen density, family and size (training stops)."""
         source = self.density.currentData()
-        if not self.family.currentData() or source in (None, FILE_ITEM):
+        if source in (None, FILE_ITEM):
+            return
+        if not self.family.currentData():
+            self.status.setText("No model family learns this density (a labelled toy needs a family that learns "
+                                "from labels)")
             return
         self.status.setText("Preparing…")
         self._asked = source
-        self.runner.load(lambda: make_target(source), self.settings())
+        labelled = None if self.labelled.value() == ALL_LABELLED else self.labelled.value()
+        self.runner.load(lambda: make_target(source, labelled), self.settings())
 
     def _failed(self, what: str, text: str) -> None:
         self.studio.notifier.error(f"{what} failed", text)
         if what == LOAD_FAILED and self._asked != self._learning:  # a file that is no density: back to the last one
             index = self.density.findData(self._asked)
-            if index >= 0 and self._asked not in TOY_NAMES:
+            if index >= 0 and self._asked not in TOY_NAMES and not self._asked.startswith(LABELLED_ITEM):
                 self.density.removeItem(index)
             self._select(self._learning or TOY_NAMES[0])
             self._asked = self._learning
@@ -281,6 +354,8 @@ class PlaygroundView(QWidget):
     def show_pictures(self, shown: Any) -> None:
         """A frame from the worker: its panels, its step and loss (one paint, one line of text)."""
         self.pictures = shown.pictures
+        labelled = shown.pictures.test_error is not None
+        self.panels.set_captions(LABELLED_CAPTIONS if labelled else CAPTIONS, LABELLED_TIPS if labelled else TIPS)
         self.panels.set_images(shown.images)
         self._show_step(shown.pictures)
         session = self.runner.session
@@ -294,8 +369,9 @@ class PlaygroundView(QWidget):
             self.status.setText("")
             return
         loss = "—" if pictures.loss is None else f"{pictures.loss:.3f} nats"
+        error = "" if pictures.test_error is None else f" · test error {100 * pictures.test_error:.1f} %"
         state = {"training": " · training", "paused": " · paused"}.get(self.runner.state, "")
-        self.status.setText(f"Step {pictures.step:,} · loss {loss}{state}")
+        self.status.setText(f"Step {pictures.step:,} · loss {loss}{error}{state}")
 
     def _sync(self) -> None:
         state, ready = self.runner.state, self.runner.session is not None
@@ -343,8 +419,11 @@ class PlaygroundView(QWidget):
                         on_error=lambda exc: self.studio.notifier.error(f"Could not save {name}", str(exc)))
 
 
-def make_target(source: str) -> Any:
-    """The target of a density choice: a toy's name, else a picture or CSV file (on the worker thread)."""
+def make_target(source: str, labelled: int | None = None) -> Any:
+    """The target of a density choice (on the worker thread): a toy's name, a labelled toy (``labelled:NAME``,
+    ``labelled`` of its points keeping their label, ``None``: all), else a picture or CSV file."""
+    if source.startswith(LABELLED_ITEM):
+        return labelled_toy_target(source[len(LABELLED_ITEM):], labelled)
     return toy_target(source) if source in TOY_NAMES else target_from_file(source)
 
 
