@@ -154,6 +154,10 @@ def _load(source: str, image_size: int | None, channels: int | None, max_images:
           seed: int) -> TrainData:
     if max_images is not None and max_images < MIN_IMAGES:
         raise DataError(f"--max-images {max_images}: at least {MIN_IMAGES} examples are needed to train")
+    from flowstudio.training.labelled_sets import is_manifest, load_manifest  # it builds on this module
+
+    if is_manifest(source):  # the studio's evidence sets as classes, and unlabelled folders
+        return load_manifest(source, image_size, channels, seed)
     if source in TOY_NAMES or Path(source).suffix.lower() == ".csv" or _is_picture(source):
         _fixed_format(source, image_size, channels, side=None, n_channels=None)
         return _load_points(source, max_images, seed)

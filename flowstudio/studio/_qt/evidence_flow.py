@@ -230,8 +230,8 @@ class EvidenceFlow:
         """
         studio = self.studio
         target = studio.doc.find_set(set_uid or studio.doc.document.current)
-        if target is None or studio.host.engine is None:
-            return None
+        if target is None or studio.host.engine is None or not studio.host.engine.capabilities.invertible_latent:
+            return None  # a model without Transflow latents (a label-conditioned one) leaves the images unread
         queued = self._rereading.setdefault(target.uid, set())
         paths = sorted({item.path for item in target.items if self.needs_encoding(item, retry_errors)} - queued)
         if not paths:

@@ -40,7 +40,7 @@ from flowstudio.studio._qt.training_host import TrainingHost
 from flowstudio.studio._qt.workers import Job, LatestWinsRenderer
 from flowstudio.studio.drops import plan_drop
 from flowstudio.studio.engine import api
-from flowstudio.studio.requests import SampleRequest
+from flowstudio.studio.requests import LabelChoice, SampleRequest
 from flowstudio.studio.state import MAX_SEED, Document
 
 STARTUP_SET = "sneakers"
@@ -82,6 +82,8 @@ class Studio(QObject):
         self.renderers = [self.grid, self.sweep]  # panels add their own: counted as busy, shut down at exit
         self.last_sample: Any = None
         self.last_sweep: Any = None
+        self.label_choice: LabelChoice | None = None
+        """What a label-conditioned model draws (the Samples view's mode); ``None``: the plain grid."""
         self.evidence = EvidenceFlow(self)
         self.projects = ProjectFiles(self)
         self.history = ResultHistory(self)
@@ -264,7 +266,15 @@ class Studio(QObject):
         s = self.doc.current_set
         evidence = tuple((i.path, i.sha256) for i in (s.usable_items() if s else [])
                          if self.host.is_encoded(i.sha256))
-        return SampleRequest(evidence, self.doc.params, s.name if s else "")
+        info = self.host.info
+        labels = self.label_choice if info is not None and info.label_names else None
+        return SampleRequest(evidence, self.doc.params, s.name if s else "", labels)
+
+    def set_label_choice(self, choice: LabelChoice | None) -> None:
+        """Draw by label (or the plain grid, ``None``) from now on, and redraw."""
+        if choice != self.label_choice:
+            self.label_choice = choice
+            self.request_render()
 
     def request_render(self) -> None:
         engine = self.host.engine

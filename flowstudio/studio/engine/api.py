@@ -145,6 +145,13 @@ def classify(engine: Engine, classes: dict[str, Sequence[str]], spec: Likelihood
     return (yield from engine_classify.classify(engine, classes, spec, queries, method))
 
 
+def classify_exact(engine: Engine, queries: Sequence[str]) -> Iterator[ClassifyProgress]:
+    """:func:`.classify.classify_exact`."""
+    from flowstudio.studio.engine import classify as engine_classify
+
+    return (yield from engine_classify.classify_exact(engine, queries))
+
+
 def write_csv(rows: Sequence[Classified], classes: Sequence[str], path: str | Path) -> Path:
     """:func:`.classify.write_csv`."""
     from flowstudio.studio.engine import classify as engine_classify

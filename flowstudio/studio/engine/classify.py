@@ -83,19 +83,41 @@ def classify(engine: Engine, classes: dict[str, Sequence[str]], spec: Likelihood
             raise UserInputError(f"the set “{name}” has no usable images")
         pixels = _class_pixels(engine, paths, digests) if clf.needs_pixels else None
         clf.add(name, torch.stack([engine.latent(d) for d in digests]), pixels)
+
+    def predict(images: np.ndarray) -> tuple[list[str], torch.Tensor, torch.Tensor]:
+        eps = next(encode_images(model, images, batch_size=len(images)))[0]
+        labels, scores = clf.predict(eps, torch.from_numpy(images))
+        return labels, scores, class_probabilities(scores)
+
+    yield from _sort(engine, queries, predict)
+
+
+def classify_exact(engine: Engine, queries: Sequence[str]) -> Iterator[ClassifyProgress]:
+    """Sort ``queries`` into the classes a classifying model was trained with, by its own exact ``p(y | x)``
+    (Bayes' rule over its class-conditional densities; :func:`flowstudio.labelled.class_percent`), one batch per
+    step; the scores are ``log p(y | x)``.  No evidence sets are needed."""
+    names = engine.label_names
+
+    def predict(images: np.ndarray) -> tuple[list[str], torch.Tensor, torch.Tensor]:
+        probabilities = torch.from_numpy(engine.class_percent(images) / 100.0)
+        return [names[k] for k in probabilities.argmax(1).tolist()], probabilities.log(), probabilities
+
+    yield from _sort(engine, queries, predict)
+
+
+def _sort(engine: Engine, queries: Sequence[str], predict) -> Iterator[ClassifyProgress]:
+    """Read the query files one batch per step and sort them with ``predict(images) -> (labels, scores, p)``."""
     files, problems = iter_image_paths([Path(q) for q in queries])
-    c, h, w = model.image_shape
+    c, h, w = engine.model.image_shape
     done = 0
     yield ClassifyProgress(0, len(files), errors=[(str(p), r) for p, r in problems])
     for batch in iter_loaded_images(files, c, (h, w), ENCODE_BATCH):
         step = ClassifyProgress(done, len(files), errors=[(str(p), r) for p, r in batch.errors])
         if batch.paths:
-            eps = next(encode_images(model, batch.images, batch_size=len(batch.paths)))[0]
-            labels, scores = clf.predict(eps, torch.from_numpy(batch.images))
-            probabilities = class_probabilities(scores).tolist()
+            labels, scores, probabilities = predict(batch.images)
             step.rows = [Classified(str(p), str(label), tuple(row), px, tuple(prob))
                          for p, label, row, px, prob in zip(batch.paths, labels, scores.tolist(), batch.images,
-                                                            probabilities)]
+                                                            probabilities.tolist())]
         done += len(batch.paths) + len(batch.errors)
         step.done = done
         yield step

@@ -83,7 +83,8 @@ class ClassifyModel(QAbstractTableModel):
         if role == Qt.ItemDataRole.ToolTipRole and col == 0:
             return row.path
         if role == Qt.ItemDataRole.ToolTipRole and score >= 0:
-            return f"Log-likelihood score under “{self.classes[score]}”: {row.scores[score]:,.1f} (higher is likelier)"
+            return f"Score under “{self.classes[score]}”: {row.scores[score]:,.1f} (log-likelihood, or log p(y | x) for a " \
+                   "model that classifies itself; higher is likelier)"
         if role == Qt.ItemDataRole.TextAlignmentRole and score >= 0:
             return int(Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter)
         best = score >= 0 and self.classes[score] == row.predicted

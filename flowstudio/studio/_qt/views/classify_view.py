@@ -21,6 +21,7 @@ from PySide6.QtWidgets import (QAbstractItemView, QComboBox, QHBoxLayout, QHeade
                                QListWidgetItem, QTableView, QVBoxLayout, QWidget)
 
 from flowstudio.fewshot_methods import BEYOND_PAPER, METHODS
+from flowstudio.registry import get_family
 
 from flowstudio.studio._qt.dialogs import EXPORT_DIR, IMAGE_FILTER, ask_export_path, ask_folder, ask_open_paths
 from flowstudio.studio._qt.evidence_flow import plural, problem_lines
@@ -36,6 +37,8 @@ from flowstudio.studio.engine import api
 CLASSES_TIP = ("Each ticked evidence set is one class. An image goes to the class whose examples make it most "
                "likely. λ and covariance come from the Posterior panel: with a diagonal covariance, use an "
                "absolute λ (e.g. 1), since a λ relative to the number of examples favours the tightest class.")
+EXACT_TIP = ("This model classifies by itself: each image gets the model's exact p(y | x) over the classes it was "
+             "trained with (in percent; the row adds up to 100 %). Evidence sets and the method do not apply.")
 EMPTY_TIP = "Drop images or folders here to sort them into the ticked sets"
 METHOD_TIP = ("How an image's likelihood under each class is computed. Isotropic is the Transflow paper's rule "
               f"(with the Posterior panel's λ and covariance); {', '.join(BEYOND_PAPER)} are beyond the paper "
@@ -167,6 +170,12 @@ class ClassifyView(QWidget):
             item = self.classes.item(i)
             item.setCheckState(Qt.CheckState.Checked if item.text() in names else Qt.CheckState.Unchecked)
 
+    def exact(self) -> bool:
+        """Whether the open model classifies itself (its own p(y | x) over its trained classes; no sets needed)."""
+        info = self.studio.host.info
+        return bool(info is not None and info.label_names
+                    and get_family(info.card.family).capabilities.classification)
+
     # -- sorting ------------------------------------------------------------------------
     def add(self, paths: list[str | Path]) -> None:
         """Sort these files or folders (added to the ones already in the table)."""
@@ -188,22 +197,27 @@ class ClassifyView(QWidget):
         """Sort every query again with the ticked classes and current parameters (a job; the old one is cancelled)."""
         self._rerun.stop()
         studio = self.studio
-        classes = self.class_examples()
+        exact = self.exact()
+        classes = {name: [] for name in studio.host.info.label_names} if exact else self.class_examples()
         self._ran_with = classes
         self._cancel()
         self.model.reset(list(classes))
+        self.classes.setEnabled(not exact)
+        self.method.setEnabled(not exact)
+        self.classes.setToolTip(EXACT_TIP if exact else CLASSES_TIP)
         self._sync_buttons()
         if not self.queries:
             return None
-        if len(classes) < 2:
+        if not exact and len(classes) < 2:
             self.summary.setText("Tick two evidence sets or more (each one is a class).")
             return None
         if studio.host.engine is None:
             return None
+        work = ((api.classify_exact, studio.host.engine, list(self.queries)) if exact else
+                (api.classify, studio.host.engine, classes, studio.doc.params.likelihood, list(self.queries),
+                 self.method.currentData()))
         errors: list[tuple[str, str]] = []
-        job = studio.host.run_steps(f"Sorting {plural(len(self.queries), 'item')}", api.classify,
-                                    studio.host.engine, classes, studio.doc.params.likelihood,
-                                    list(self.queries), self.method.currentData(), model_work=True,
+        job = studio.host.run_steps(f"Sorting {plural(len(self.queries), 'item')}", *work, model_work=True,
                                     on_step=lambda step: self._step(job, step, errors),
                                     on_error=lambda exc: studio.notifier.error("Sorting failed", str(exc)),
                                     on_end=lambda j: self._ended(j, errors))

@@ -31,6 +31,7 @@ from flowstudio.studio._qt.icons import bind_icon
 from flowstudio.studio._qt.labels import role_label
 from flowstudio.studio._qt.panels import PanelSpec, ScreenshotSpec, register_panel
 from flowstudio.studio._qt.views.image_grid import ImageGrid
+from flowstudio.studio._qt.views.describe import no_transflow
 from flowstudio.studio._qt.views.job_progress import JobProgress
 from flowstudio.studio._qt.views.notice import grid_marks
 from flowstudio.studio._qt.views.scroll_body import scroll_body
@@ -189,7 +190,7 @@ class InterpolationView(QWidget):
             if not any(self.studio.evidence.reading(self.studio.doc.find_set(u))
                        for u in (self.set_a.uid, self.set_b.uid)):
                 self.result = None
-                self.grid.set_message(NEED_TWO, "fa5s.exchange-alt")
+                self.grid.set_message(no_transflow(host.info) or NEED_TWO, "fa5s.exchange-alt")
             return
         self.renderer.request((host.engine, request))
 

@@ -9,7 +9,7 @@ from __future__ import annotations
 from typing import Any
 
 from PySide6.QtCore import QPoint
-from PySide6.QtWidgets import QHBoxLayout, QVBoxLayout, QWidget
+from PySide6.QtWidgets import QComboBox, QHBoxLayout, QVBoxLayout, QWidget
 
 from flowstudio.studio._qt.dialogs import ask_export_path
 from flowstudio.studio._qt.labels import LiveLabel, role_label
@@ -22,6 +22,11 @@ from flowstudio.studio._qt.views.export_cells_dialog import ExportCellsDialog
 from flowstudio.studio._qt.views.history_strip import HistoryStrip
 from flowstudio.studio._qt.views.image_grid import ImageGrid
 from flowstudio.studio._qt.views.notice import Notice, cell_marks, grid_notice
+from flowstudio.studio.requests import LabelChoice
+
+MODES = (("plain", "Samples"), ("by_label", "By label"), ("same_style", "Same style, every label"))
+"""The Samples view's modes for a label-conditioned model (:class:`~flowstudio.studio.requests.LabelChoice`)."""
+EVERY_LABEL = "A row per label"
 
 LOADING = "Loading the model…\nYou can already drop example images or open a project."
 FAILED = "No model is loaded.\nOpen one from the Model panel, or drop a .safetensors file here."
@@ -53,16 +58,36 @@ class SamplesView(QWidget):
         self.grid.cellClicked.connect(self.open_cell)
         self.grid.cellMenuRequested.connect(self.show_cell_menu)
         self.history = HistoryStrip(studio)
+        self.mode = QComboBox()
+        for key, text in MODES:
+            self.mode.addItem(text, key)
+        self.mode.setToolTip("This model generates for a label: draw its own samples, samples of one label (or a "
+                             "row per label), or the same style (the same latent, one seed per column) under "
+                             "every label")
+        self.label = QComboBox()
+        self.label.setToolTip("The label to draw, or a row for every label")
+        self.mode.currentIndexChanged.connect(self._label_choice_changed)
+        self.label.currentIndexChanged.connect(self._label_choice_changed)
+        self.label_bar = QWidget()
+        bar = QHBoxLayout(self.label_bar)
+        bar.setContentsMargins(0, 0, 0, 0)
+        bar.addWidget(role_label("Draw", "hint"))
+        bar.addWidget(self.mode)
+        bar.addWidget(self.label)
+        bar.addStretch(1)
+        self.label_bar.hide()
         layout = QVBoxLayout(self)
         layout.setContentsMargins(16, 12, 16, 8)
         self.notice = Notice("warning")
         layout.addLayout(head)
+        layout.addWidget(self.label_bar)
         layout.addWidget(self.summary)  # its own line: the whole description, never cut by the buttons
         layout.addWidget(self.notice)
         layout.addWidget(self.grid, 1)
         layout.addWidget(self.history)
 
         studio.sampleRendered.connect(self.show_result)
+        studio.host.modelLoaded.connect(self._model_loaded)
         studio.host.stateChanged.connect(self._engine_state)
         studio.doc.paramsChanged.connect(self._seed_lock_changed)
         self._engine_state(studio.host.state)
@@ -76,6 +101,30 @@ class SamplesView(QWidget):
             self.reroll.setToolTip("The seed is locked: unlock it in the Posterior panel (L) to roll a new one"
                                    if locked else "Roll a new random first seed (R)")
 
+    def _model_loaded(self, info: Any) -> None:
+        """Offer the label modes only for a model that generates for a label (its card names the labels)."""
+        self.label.blockSignals(True)
+        self.label.clear()
+        self.label.addItem(EVERY_LABEL, None)
+        for k, name in enumerate(info.label_names):
+            self.label.addItem(name, k)
+        self.label.blockSignals(False)
+        self.label_bar.setVisible(bool(info.label_names))
+        self._label_choice_changed()
+
+    def set_label_mode(self, mode: str, label: int | None = None) -> None:
+        """Choose the mode (``"plain"``, ``"by_label"``, ``"same_style"``) and label (``None``: every label), as
+        the two boxes do."""
+        self.label.setCurrentIndex(self.label.findData(label) if label is not None else 0)
+        self.mode.setCurrentIndex(self.mode.findData(mode))
+        self._label_choice_changed()
+
+    def _label_choice_changed(self, *_: Any) -> None:
+        mode = self.mode.currentData()
+        self.label.setEnabled(mode != "plain")
+        self.studio.set_label_choice(None if mode == "plain" or not self.label_bar.isVisibleTo(self)
+                                     else LabelChoice(mode, self.label.currentData()))
+
     def _engine_state(self, state: str) -> None:
         if state == "loading" and self.studio.last_sample is None:
             self.grid.set_message(LOADING, "fa5s.hourglass-half")
@@ -83,6 +132,9 @@ class SamplesView(QWidget):
             self.grid.set_message(FAILED, "fa5s.cube")
 
     def show_result(self, result: Any) -> None:
+        if result.labels is not None and result.cols:
+            self._show_label_rows(result)
+            return
         images, cols = ImageGrid.square(result.images)
         seeds = [f"seed {s}" for s in result.seeds]
         seeds += [""] * (images.shape[0] * cols - len(seeds))  # the ragged last row has no cells there
@@ -90,6 +142,20 @@ class SamplesView(QWidget):
         marks = cell_marks(result)
         marks += [""] * (images.shape[0] * cols - len(marks))
         self.grid.set_images(images, captions, marks=[marks[r * cols:(r + 1) * cols] for r in range(images.shape[0])])
+        self.summary.setText(describe_sample(result))
+        self.notice.show_text(*grid_notice(result))
+
+    def _show_label_rows(self, result: Any) -> None:
+        """A row per label, named on the left; same-style columns are named by their shared seed."""
+        grid = result.labels
+        rows, cols = grid.images.shape[:2]
+        images = result.images.reshape(rows, cols, *result.images.shape[1:])
+        same = grid.kind == "same_style"
+        captions = [["" if same else f"seed {s}" for s in row] for row in grid.seeds]
+        marks = cell_marks(result)
+        self.grid.set_images(images, captions, column_labels=[f"seed {s}" for s in grid.seeds[0]] if same else None,
+                             row_labels=[grid.names[k] for k in grid.labels],
+                             marks=[marks[r * cols:(r + 1) * cols] for r in range(rows)])
         self.summary.setText(describe_sample(result))
         self.notice.show_text(*grid_notice(result))
 

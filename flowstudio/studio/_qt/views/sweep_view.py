@@ -20,6 +20,7 @@ from flowstudio.studio._qt.panels import (
     show_tab,
 )
 from flowstudio.studio._qt.views.image_grid import ImageGrid
+from flowstudio.studio._qt.views.describe import no_transflow
 from flowstudio.studio._qt.views.notice import grid_marks
 
 EXPLAIN = ("Each row keeps one seed; λ grows from left (close to your examples) to right (more of the model's "
@@ -61,7 +62,7 @@ class SweepView(QWidget):
 
     def show_result(self, result: Any) -> None:
         if result is None:
-            self.grid.set_message(NO_EVIDENCE, "fa5s.images")
+            self.grid.set_message(no_transflow(self.studio.host.info) or NO_EVIDENCE, "fa5s.images")
             return
         self.multiples = result.multiples
         self.grid.set_images(result.images, column_labels=[f"{r:.1f} m" for r in result.multiples],
