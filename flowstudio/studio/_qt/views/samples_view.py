@@ -115,9 +115,13 @@ class SamplesView(QWidget):
     def set_label_mode(self, mode: str, label: int | None = None) -> None:
         """Choose the mode (``"plain"``, ``"by_label"``, ``"same_style"``) and label (``None``: every label), as
         the two boxes do."""
+        for box in (self.label, self.mode):
+            box.blockSignals(True)
         self.label.setCurrentIndex(self.label.findData(label) if label is not None else 0)
         self.mode.setCurrentIndex(self.mode.findData(mode))
-        self._label_choice_changed()
+        for box in (self.label, self.mode):
+            box.blockSignals(False)
+        self._label_choice_changed()  # one redraw for both
 
     def _label_choice_changed(self, *_: Any) -> None:
         mode = self.mode.currentData()

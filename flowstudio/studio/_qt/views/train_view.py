@@ -6,6 +6,13 @@ long each size takes on this machine, measured while the panel is shown
 (:mod:`.preset_times`), Start /
 Pause / Cancel, and the history of runs under the studio's runs folder
 (Resume a cancelled or interrupted run, Open a finished one's model).
+The evidence sets become labelled classes in one click ("Sets as classes":
+each set's images labelled by its name), with folders of unlabelled images
+beside them ("Add unlabelled folder…"); then only the families that learn
+from labels are offered (registry capabilities), and Start says what it
+does: "Train semi-supervised" (with unlabelled images, for a family that
+can) or "Train conditional".  The classes travel to the training process as
+a manifest (:mod:`flowstudio.training.labelled_sets`).
 Right: progress with ETA, a live plot of the training and held-out
 bits/dim, and the latest sample grid.  The run is a ``flowstudio train``
 child process (:mod:`..training_host`): the window never waits on it.
@@ -13,6 +20,7 @@ child process (:mod:`..training_host`): the window never waits on it.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
@@ -27,18 +35,23 @@ from flowstudio.studio._qt.icons import bind_icon, icon_button
 from flowstudio.studio._qt.labels import LiveLabel, role_label
 from flowstudio.studio._qt.panels import PanelSpec, ScreenshotSpec, register_panel
 from flowstudio.studio._qt.panels.model_panel import DEVICES
-from flowstudio.studio._qt.views.family_choice import family_choice
+from flowstudio.studio._qt.views.family_choice import family_choice, fill_family_choice
 from flowstudio.studio._qt.views.loss_plot import LossPlot
 from flowstudio.studio._qt.views.scroll_body import scroll_body
 from flowstudio.studio._qt.views.preset_times import PresetTimes
 from flowstudio.studio.eta import format_duration, rough_duration
 from flowstudio.studio.paths import runs_dir
 from flowstudio.studio.runs import DATASETS, list_runs, new_run_dir, read_run
-from flowstudio.registry import get_family
+from flowstudio.errors import UserInputError
+from flowstudio.files import make_folder
+from flowstudio.registry import Family, get_family
+from flowstudio.training.labelled_sets import MANIFEST_SUFFIX, write_manifest
 from flowstudio.training.runner import TrainRequest
 
 PRESETS = (("small", "Small"), ("medium", "Medium"), ("large", "Large: best quality"))
 FOLDER = "folder"
+LABELLED = "labelled-sets"
+"""The data choice "the evidence sets as labelled classes" (plus any unlabelled folders)."""
 DATA_KIND = "images"
 """What the Train panel's data choices hold (the built-in sets and folders are all images)."""
 PRESET_TIP = "Model size: small trains in minutes on a CPU, large gives the best models but needs a GPU or hours"
@@ -78,7 +91,15 @@ class TrainView(QWidget):
         for key, label in DATASETS:
             self.data.addItem(label, key)
         self.data.addItem("A folder of images…", FOLDER)
+        self.data.addItem("Evidence sets as labelled classes", LABELLED)
         self.data.activated.connect(self._data_chosen)
+        self.unlabelled: list[str] = []
+        self.as_classes = icon_button("Sets as classes", "fa5s.tags", "Train from the evidence sets: each set is a "
+                                      "class, its images labelled by the set's name", self.use_sets_as_classes)
+        self.add_unlabelled_button = icon_button("Add unlabelled folder…", "fa5s.folder-plus",
+                                                 "Images without a label, for a semi-supervised family to learn "
+                                                 "from beside the labelled sets", self.ask_unlabelled)
+        self.classes_text = role_label("", "hint", wrap=True)
         self.family = family_choice(DATA_KIND, "The kind of flow to train (each item's tooltip says what it is)")
         self.preset = QComboBox(toolTip=PRESET_TIP)
         for key, label in PRESETS:
@@ -105,6 +126,11 @@ class TrainView(QWidget):
         self.form = form = QFormLayout()
         form.setLabelAlignment(Qt.AlignmentFlag.AlignRight)
         form.addRow("Data", self.data)
+        label_row = QHBoxLayout()
+        label_row.addWidget(self.as_classes)
+        label_row.addWidget(self.add_unlabelled_button)
+        form.addRow("", label_row)
+        form.addRow("", self.classes_text)
         form.addRow("Family", self.family)
         form.addRow("Size", self.preset)
         form.addRow("", self.arch)
@@ -185,11 +211,15 @@ class TrainView(QWidget):
 
         self.training.event.connect(self.on_event)
         self.training.runningChanged.connect(self._running_changed)
+        self.family.currentIndexChanged.connect(lambda _: self._sync_labelled())
+        studio.doc.setsChanged.connect(self._sync_labelled)
         self._preset_changed()
         self.refresh_runs()
+        self._sync_labelled()
 
     # -- the form -----------------------------------------------------------------------
     def _data_chosen(self, index: int) -> None:
+        self._sync_labelled()
         if self.data.itemData(index) != FOLDER:
             return
         folder = ask_folder(self, "Folder of training images", self.studio.prefs)
@@ -202,6 +232,56 @@ class TrainView(QWidget):
         self.folder = folder
         self.data.setItemText(self.data.findData(FOLDER), f"Folder: {Path(folder).name}")
         self.data.setCurrentIndex(self.data.findData(FOLDER))
+
+    # -- labelled classes ---------------------------------------------------------------
+    def use_sets_as_classes(self) -> None:
+        """The evidence sets as the classes to train from (one click)."""
+        self.data.setCurrentIndex(self.data.findData(LABELLED))
+        self._sync_labelled()
+
+    def ask_unlabelled(self) -> None:
+        folder = ask_folder(self, "Folder of unlabelled images", self.studio.prefs)
+        if folder:
+            self.add_unlabelled(folder)
+
+    def add_unlabelled(self, folder: str | Path) -> None:
+        """Train from the images in ``folder`` too, without labels (with the sets as classes)."""
+        if str(folder) not in self.unlabelled:
+            self.unlabelled.append(str(folder))
+        self.use_sets_as_classes()
+
+    def classes(self) -> dict[str, list[str]]:
+        """Each evidence set's usable images, by the set's name (the sets with images only)."""
+        sets = {s.name: [i.path for i in s.items if i.included and not i.error] for s in self.studio.doc.sets}
+        return {name: paths for name, paths in sets.items() if paths}
+
+    def labelled(self) -> bool:
+        return self.data.currentData() == LABELLED
+
+    def _sync_labelled(self, *_: Any) -> None:
+        """With the sets as classes: offer the families that learn from labels, say what Start will do."""
+        labelled = self.labelled()
+        learns_labels: Callable[[Family], bool] | None = (
+            (lambda f: f.capabilities.label_conditioning or f.capabilities.semi_supervised) if labelled else None)
+        before = self.family.currentData()
+        fill_family_choice(self.family, DATA_KIND, learns_labels)
+        if self.family.currentData() != before:
+            self._preset_changed()
+        self.form.setRowVisible(self.classes_text, labelled)
+        self.start_button.setText(self.start_text())
+        if labelled:
+            classes = self.classes()
+            counts = ", ".join(f"{name} ({len(paths)})" for name, paths in classes.items()) or "none yet"
+            free = f" · unlabelled: {', '.join(Path(f).name for f in self.unlabelled)}" if self.unlabelled else ""
+            self.classes_text.setText(f"Classes: {counts}{free}")
+        self._sync_buttons()
+
+    def start_text(self) -> str:
+        """"Train semi-supervised", "Train conditional" or "Start training", as the data and family make it."""
+        if not self.labelled() or self.family.currentData() is None:
+            return "Start training"
+        caps = get_family(self.family.currentData()).capabilities
+        return "Train semi-supervised" if caps.semi_supervised and self.unlabelled else "Train conditional"
 
     def _preset_changed(self) -> None:
         family, preset = self.family.currentData(), self.preset.currentData()
@@ -222,6 +302,9 @@ class TrainView(QWidget):
         super().hideEvent(event)
 
     def data_source(self) -> str | None:
+        """The ``--data`` value (``None`` for the sets as classes: their manifest is written at Start)."""
+        if self.labelled():
+            return None
         return self.folder if self.data.currentData() == FOLDER else self.data.currentData()
 
     def measure(self) -> None:
@@ -263,9 +346,16 @@ class TrainView(QWidget):
     def request(self) -> TrainRequest:
         data = self.data_source()
         steps = self.steps.value()
+        shape: dict[str, Any] = {}
+        if self.labelled():  # the sets' images at the open model's size, as its examples were read
+            data = write_manifest(make_folder(runs_dir() / "labelled-data") / f"{self.run_name()}{MANIFEST_SUFFIX}",
+                                  self.classes(), self.unlabelled)
+            info = self.studio.host.info
+            if info is not None:
+                shape = {"image_size": info.image_shape[1], "channels": info.image_shape[0]}
         return TrainRequest(data=str(data), family=self.family.currentData(), preset=self.preset.currentData(),
                             steps=steps, device=self.device.currentData(), name=self.run_name(),
-                            extra=live_every(steps) + list(self.extra))
+                            extra=live_every(steps) + list(self.extra), **shape)
 
     def run_name(self) -> str:
         data = Path(self.folder).name if self.data.currentData() == FOLDER and self.folder else self.data.currentData()
@@ -275,7 +365,11 @@ class TrainView(QWidget):
     def start(self) -> Any:
         if self.training.running:
             return None
-        request = self.request()
+        try:
+            request = self.request()
+        except UserInputError as exc:  # the classes' list could not be written
+            self.studio.notifier.error("Could not start the training", str(exc))
+            return None
         run_dir = new_run_dir(runs_dir(), request.name)
         self._begin(request.steps, f"Starting “{run_dir.name}”…")
         return self.training.start(request, run_dir)
@@ -409,7 +503,9 @@ class TrainView(QWidget):
         running = self.training.running
         run = self.selected_run()
         live = run is not None and running and self.training.run_dir is not None and run.path == self.training.run_dir
-        self.start_button.setEnabled(not running)
+        self.start_button.setEnabled(not running and (not self.labelled() or len(self.classes()) >= 2))
+        if self.labelled() and len(self.classes()) < 2:
+            self.start_button.setToolTip("Make two evidence sets or more: each one is a class")
         self.pause_button.setEnabled(running)
         self.cancel_button.setEnabled(running)
         self.pause_button.setText("Resume" if self.training.paused else "Pause")
