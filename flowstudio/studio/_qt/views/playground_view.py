@@ -63,7 +63,7 @@ TIPS = ("The density to learn (dark pixels of a picture are dense)",
         "What the flow has learnt: its density as a heat map, and points it draws from fixed noise",
         "A regular grid in the flow's Gaussian latent space, pushed through the flow (the flow survey's Figure 10): "
         "crowded lines mean the flow squeezes the plane there")
-LABELLED_CAPTIONS = ("Target + labelled points", "Learned density + samples per class", "Decision regions")
+LABELLED_CAPTIONS = ("Target + labelled points", "Learned density + class samples", "Decision regions")
 LABELLED_TIPS = ("The density to learn; large dots are the points whose class training knows (grey: unlabelled)",
                  "What the flow has learnt: its density as a heat map, and points it draws for each class in that "
                  "class's colour",
@@ -191,6 +191,9 @@ class PlaygroundView(QWidget):
         self.labelled.valueChanged.connect(lambda _: self._labels_changed())
         self.family = family_choice(DATA_KIND, "The kind of flow (each item's tooltip says what it is)",
                                     self._family_fits)
+        for combo, chars in ((self.density, 16), (self.family, 12)):  # long items (labelled toys) elided, so
+            combo.setSizeAdjustPolicy(QComboBox.SizeAdjustPolicy.AdjustToMinimumContentsLengthWithIcon)  # the
+            combo.setMinimumContentsLength(chars)  # row fits a narrow tab
         self.preset = QComboBox(toolTip="The flow's size (its family's presets)")
         self.steps = QSpinBox(minimum=10, maximum=1_000_000, singleStep=500, value=DEFAULT_STEPS,
                               toolTip="Steps each Train runs (Train again to go on)")
@@ -217,8 +220,7 @@ class PlaygroundView(QWidget):
                                        "(.safetensors with its card)", self.ask_save_model)
 
         choices = QHBoxLayout()
-        for label, widget in (("Density", self.density), ("Labelled", self.labelled), ("Family", self.family),
-                              ("Size", self.preset)):
+        for label, widget in (("Density", self.density), ("Family", self.family), ("Size", self.preset)):
             choices.addWidget(QLabel(label))
             choices.addWidget(widget, 1 if widget is self.density else 0)
             if widget is self.density:
@@ -230,6 +232,9 @@ class PlaygroundView(QWidget):
         controls.addWidget(self.steps)
         for button in (self.train_button, self.pause_button, self.cancel_button, self.reset_button):
             controls.addWidget(button)
+        controls.addSpacing(16)
+        controls.addWidget(QLabel("Labelled points"))
+        controls.addWidget(self.labelled)
         controls.addStretch(1)
         exports = QHBoxLayout()
         for button in (self.export_png_button, self.export_animation_button, self.save_button):
@@ -446,5 +451,26 @@ def learn_picture(window: Any, picture: str = SCREENSHOT_PICTURE, steps: int = S
     view.runner.train(steps)
 
 
+LABELLED_SCREENSHOT = "moons"
+LABELLED_SCREENSHOT_STEPS = 1500
+
+
+def learn_labelled(window: Any, toy: str = LABELLED_SCREENSHOT, steps: int = LABELLED_SCREENSHOT_STEPS) -> None:
+    """Screenshot ``prepare``: the playground after the first family that fits has learnt labelled ``toy`` (its
+    default labelled points: 10 for the moons) for ``steps`` steps, its decision regions shown."""
+    from flowstudio.studio._qt.screenshots import wait_until
+
+    window.show_panel("playground")
+    view = window.panels["playground"]
+    view._select(LABELLED_ITEM + toy)
+    view._density_chosen(view.density.currentIndex())
+    view.load()
+    if not wait_until(lambda: view.runner.session is not None and not view.runner.busy
+                      and view.runner.session.target.labelled, timeout_s=120):
+        raise RuntimeError("the playground did not get ready in time")
+    view.runner.train(steps)
+
+
 register_panel(PanelSpec("playground", "Playground", "fa5s.shapes", "center", PlaygroundView, order=60,
-                         screenshots=(ScreenshotSpec("playground", learn_picture),)))
+                         screenshots=(ScreenshotSpec("playground", learn_picture),
+                                      ScreenshotSpec("playground-labelled", learn_labelled))))
