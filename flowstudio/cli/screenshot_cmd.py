@@ -32,6 +32,9 @@ def add_parser(sub: argparse._SubParsersAction) -> None:
     p.add_argument("--size", type=_size, default=(1400, 900), metavar="WxH", help="window size (default: 1400x900)")
     p.add_argument("-m", "--model", type=Path, default=None,
                    help="open this checkpoint instead of the bundled model (e.g. a GLF model)")
+    p.add_argument("--labelled", type=Path, default=None, metavar="MODEL",
+                   help="instead of the canonical views, capture a label-conditioned MODEL's: by label, the same "
+                        "style under every label, and Classify with its p(y | x)")
     add_number(p, "--scale", whole=False, low=0.25, high=4, default=1.0,
                help="device pixel ratio to render at, e.g. 2 for a high-DPI screen")
     p.set_defaults(run=run)
@@ -56,6 +59,7 @@ def run(args: argparse.Namespace) -> int:
         from flowstudio.studio._qt.app import create_app
         from flowstudio.studio._qt.main_window import MainWindow
         from flowstudio.studio._qt.screen_fit import set_window_size
+        from flowstudio.studio._qt.labelled_screenshots import take_labelled_screenshots
         from flowstudio.studio._qt.screenshots import take_screenshots
 
         create_app()
@@ -66,7 +70,8 @@ def run(args: argparse.Namespace) -> int:
         try:
             if args.model is not None:
                 window.studio.load_model(str(args.model))
-            paths = take_screenshots(window, args.out)
+            paths = (take_labelled_screenshots(window, args.labelled, args.out) if args.labelled is not None
+                     else take_screenshots(window, args.out))
         finally:
             window.close_now()
     for path in paths:

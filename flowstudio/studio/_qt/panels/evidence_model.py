@@ -39,12 +39,15 @@ ITEM_ROLE = Qt.ItemDataRole.UserRole + 3
 
 
 def item_state(item: Any, encoded: bool, model_state: str = "ready") -> str:
-    """``"error"``, ``"waiting"`` (no model is open to read it), ``"pending"`` (not read by the current
-    model yet), ``"unlikely"`` or ``"ok"``."""
+    """``"error"``, ``"waiting"`` (no model is open to read it), ``"kept"`` (the model reads no examples: it
+    generates by label, ``model_state`` ``"labelled"``), ``"pending"`` (not read by the current model yet),
+    ``"unlikely"`` or ``"ok"``."""
     if item.error:
         return "error"
     if model_state == "failed":
         return "waiting"
+    if model_state == "labelled":
+        return "kept"
     if not encoded or item.bpd is None:
         return "pending"
     return "unlikely" if item.unlikely else "ok"
@@ -76,6 +79,9 @@ def tooltip(item: Any, state: str) -> str:
         lines.append("Being read by the model…")
     elif state == "waiting":
         lines.append("Kept, and read as soon as a model is open")
+    elif state == "kept":
+        lines.append("Kept: the open model generates by label and reads no examples (the set can be a class "
+                     "in the Train panel)")
     else:
         lines += score_lines(item)
         if item.unlikely and item.bpd < 0 and item.unit == BITS_PER_DIM:
@@ -131,7 +137,9 @@ class EvidenceListModel(QAbstractListModel):
         if role == UID_ROLE:
             return item.uid
         if role in (STATE_ROLE, Qt.ItemDataRole.ToolTipRole):
-            state = item_state(item, self.studio.host.is_encoded(item.sha256), self.studio.host.state)
+            host = self.studio.host
+            labelled = host.ready and host.info is not None and bool(host.info.label_names)
+            state = item_state(item, host.is_encoded(item.sha256), "labelled" if labelled else host.state)
             return state if role == STATE_ROLE else tooltip(item, state)
         return None
 
@@ -209,7 +217,8 @@ class EvidenceDelegate(QStyledItemDelegate):
         if badge:
             icon = themed_icon(badge[0], role=badge[1])
             icon.paint(painter, QRect(thumb.right() - BADGE - 3, thumb.top() + 4, BADGE, BADGE))
-        label = {"error": "cannot read", "pending": "reading…", "waiting": "no model"}.get(state) or badge_text(item)
+        label = {"error": "cannot read", "pending": "reading…", "waiting": "no model",
+                 "kept": "kept"}.get(state) or badge_text(item)
         painter.setPen(pal.placeholderText().color() if state != "unlikely" else QColor(theme_colour("warning")))
         painter.drawText(QRect(tile.left(), thumb.bottom() + 2, tile.width(), LABEL),
                          Qt.AlignmentFlag.AlignHCenter | Qt.AlignmentFlag.AlignVCenter, label)

@@ -92,7 +92,8 @@ class ClassifyView(QWidget):
         head.addSpacing(8)
         head.addWidget(self.summary, 1)
         left = QVBoxLayout()
-        left.addWidget(role_label("Classes (evidence sets)", "hint"))
+        self.classes_title = role_label("Classes (evidence sets)", "hint")
+        left.addWidget(self.classes_title)
         left.addWidget(self.classes, 1)
         left.addWidget(role_label("Method (* beyond the paper)", "hint"))
         left.addWidget(self.method)
@@ -128,12 +129,20 @@ class ClassifyView(QWidget):
         for signal in (doc.itemsInserted, doc.itemsRemoved):
             signal.connect(self._class_changed)
         doc.itemsChanged.connect(self._class_changed)
-        studio.host.modelLoaded.connect(lambda _: self.schedule(force=True))
+        studio.host.modelLoaded.connect(lambda _: (self.refresh_classes(), self.schedule(force=True)))
         self.refresh_classes()
         self._sync_buttons()
 
     # -- classes ------------------------------------------------------------------------
     def refresh_classes(self) -> None:
+        if self.exact():  # the model's own classes, shown (not ticked: they are not evidence sets)
+            self.classes_title.setText("Classes (the model's own)")
+            self.classes.clear()
+            self.classes.addItems(list(self.studio.host.info.label_names))
+            return
+        if self.classes_title.text() != "Classes (evidence sets)":
+            self.classes_title.setText("Classes (evidence sets)")
+            self.classes.clear()
         ticked = set(self.class_uids())
         auto = len(ticked) < 2  # new sets join the classes only until there are two
         self.classes.blockSignals(True)
@@ -205,6 +214,8 @@ class ClassifyView(QWidget):
         self.classes.setEnabled(not exact)
         self.method.setEnabled(not exact)
         self.classes.setToolTip(EXACT_TIP if exact else CLASSES_TIP)
+        self.table.horizontalHeader().setSectionResizeMode(  # many classes: the names give way, not the numbers
+            0, QHeaderView.ResizeMode.ResizeToContents if exact else QHeaderView.ResizeMode.Stretch)
         self._sync_buttons()
         if not self.queries:
             return None

@@ -154,10 +154,9 @@ class SamplesView(QWidget):
         grid = result.labels
         rows, cols = grid.images.shape[:2]
         images = result.images.reshape(rows, cols, *result.images.shape[1:])
-        same = grid.kind == "same_style"
-        captions = [["" if same else f"seed {s}" for s in row] for row in grid.seeds]
+        same = grid.kind == "same_style"  # seeds name the columns; by label, a cell's seed is in its dialog
         marks = cell_marks(result)
-        self.grid.set_images(images, captions, column_labels=[f"seed {s}" for s in grid.seeds[0]] if same else None,
+        self.grid.set_images(images, None, column_labels=[f"seed {s}" for s in grid.seeds[0]] if same else None,
                              row_labels=[grid.names[k] for k in grid.labels],
                              marks=[marks[r * cols:(r + 1) * cols] for r in range(rows)])
         self.summary.setText(describe_sample(result))
