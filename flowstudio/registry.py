@@ -200,6 +200,22 @@ _ENTRIES = (
               "flow_depth": 1},
         point_presets=_VECTOR_PRESETS,
         point_tiny={**_VECTOR_TINY, "flow_layers": 2, "flow_hidden": 8, "flow_depth": 1}),
+    Family(
+        name="conditional", label="Conditional flow",
+        summary="one flow [x, padding] <-> [style z, label part c]: classifies forwards, generates by label "
+                "backwards, trained by the one likelihood loss (GLF's autoencoder for images)",
+        reference="A method to model conditional distributions with normalizing flows (issue 10); toy after "
+                  "Ardizzone et al. 2019, arXiv:1808.04730",
+        model="flowstudio.models.conditional:ConditionalImages",
+        point_model="flowstudio.models.conditional:ConditionalPoints",
+        capabilities=Capabilities(exact_density=False, invertible_latent=False, sampling=True,
+                                  exact_reconstruction=False, label_conditioning=True, classification=True),
+        data_kinds=("images", "points"), presets=_AUTOENCODER_PRESETS, tiny=_AUTOENCODER_TINY,
+        point_presets={  # the 8-mode toy: 8 blocks of 3 FC layers of 512, batch 1600, Adam 1e-3
+            "small": Preset({"blocks": 4, "hidden": 128, "depth": 2}, 512, 1e-3, 2_000),
+            "medium": Preset({"blocks": 8, "hidden": 512, "depth": 2}, 1600, 1e-3, 5_000),
+            "large": Preset({"blocks": 8, "hidden": 512, "depth": 2}, 1600, 1e-3, 20_000)},
+        point_tiny={"blocks": 2, "hidden": 8, "depth": 1}),
 )
 
 FAMILIES: Mapping[str, Family] = MappingProxyType({f.name: f for f in _ENTRIES})
