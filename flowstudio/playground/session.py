@@ -76,6 +76,11 @@ GROUND_POINTS = 1_500
 CAPTIONS = ("target", "learned density + samples", "latent grid warped by the flow")
 LABELLED_CAPTIONS = ("target + labelled points", "learned density + samples per class", "decision regions")
 LABELLED_SHARE = 0.125
+DECISION_RESOLUTION = 32
+"""Cells a side of the decision map at most (it is enlarged smoothly; ``class_log_probs`` costs a pass per class)."""
+FRAME_TEST_POINTS = 500
+"""Held-out points whose test error a frame shows (:meth:`PlaygroundSession.test_error` of exports and saves uses
+all of them)."""
 """The share ``s`` of each batch drawn from the labelled points of a partly labelled target (eq. 2)."""
 
 
@@ -133,7 +138,8 @@ class Frame:
     ``samples [n, 2]`` from fixed noise and the warped latent ``grid [2L, P, 2]``; for a labelled target,
     instead of the grid, the decision map ``class_log_probs [R, R, K]`` (``log p(y | x)`` of each cell), the
     samples' classes ``sample_classes [n]`` (``None`` where the family samples without labels) and the
-    held-out ``test_error``."""
+    ``test_error`` of :data:`FRAME_TEST_POINTS` held-out points; the decision map has at most
+    :data:`DECISION_RESOLUTION` cells a side."""
 
     step: int
     loss: float | None
@@ -206,6 +212,7 @@ class PlaygroundSession:
         self._sample_noise = torch.randn(s.samples, 2, generator=noise)
         self._grid_noise = torch.from_numpy(latent_grid_lines(s.grid_lines, LINE_POINTS))
         self._cells = torch.from_numpy(grid_points(s.resolution))
+        self._decision_cells = torch.from_numpy(grid_points(min(s.resolution, DECISION_RESOLUTION)))
         self.step_count = 0
         self.loss: float | None = None
         self.recording.clear()
@@ -257,11 +264,13 @@ class PlaygroundSession:
         """The mean of :meth:`heldout_scores`."""
         return float(self.heldout_scores().mean())
 
-    def test_error(self) -> float | None:
-        """A labelled target's held-out test error (``None`` for an unlabelled one)."""
+    def test_error(self, limit: int | None = None) -> float | None:
+        """A labelled target's held-out test error, over the first ``limit`` held-out points if given (``None``
+        for an unlabelled target)."""
         if self.heldout_classes is None:
             return None
-        return evaluate_error(self.model, self.heldout, self.heldout_classes, batch_size=len(self.heldout))
+        points, classes = self.heldout[:limit], self.heldout_classes[:limit]
+        return evaluate_error(self.model, points, classes, batch_size=len(points))
 
     # -- what the view shows -----------------------------------------------------------------------
     @torch.no_grad()
@@ -276,9 +285,11 @@ class PlaygroundSession:
             return Frame(self.step_count, self.loss, log_density, decoded[:n], decoded[n:].reshape(lines.shape))
         classes = self._sample_classes
         samples = self.model.decode(self._sample_noise, classes).numpy()
-        decision = self.model.class_log_probs(self._cells).reshape(r, r, -1).double().numpy()
+        side = min(r, DECISION_RESOLUTION)
+        decision = self.model.class_log_probs(self._decision_cells).reshape(side, side, -1).double().numpy()
         return Frame(self.step_count, self.loss, log_density, samples, class_log_probs=decision,
-                     sample_classes=None if classes is None else classes.numpy(), test_error=self.test_error())
+                     sample_classes=None if classes is None else classes.numpy(),
+                     test_error=self.test_error(FRAME_TEST_POINTS))
 
     def pictures(self, frame: Frame, size: int = 256) -> Pictures:
         """``frame`` drawn as three ``size``-pixel panels (the target's is drawn again only for a new size)."""
