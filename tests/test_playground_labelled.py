@@ -164,3 +164,16 @@ def test_exports_of_a_labelled_session_carry_the_test_error_and_the_class_names(
     assert params["target"] == "circles, 10 labelled" and params["test_error"] == session.test_error()
     card = load_checkpoint(session.save_model(tmp_path / "flow.safetensors")).card
     assert card.labels == ("outer circle", "inner circle") and card.steps == 20
+
+
+@pytest.mark.parametrize("family", playground_families(labelled_toy_target("8modes", n=200, resolution=8)))
+def test_every_labelled_family_draws_its_frames_on_the_eight_modes(family):
+    """With or without a density of x alone (eq. 3 mixes a conditional flow's p(x | y) over the classes)."""
+    session = tiny_session(labelled_toy_target("8modes", n=2000, resolution=16), family)
+    before = session.test_error()
+    session.step(60)
+    frame = session.frame()
+    assert np.isfinite(frame.log_density).all() and np.isfinite(frame.samples).all()
+    assert frame.samples.shape == (64, 2) and frame.class_log_probs.shape == (16, 16, 8)
+    assert session.test_error() < before
+    assert len(session.pictures(frame, size=64).panels) == 3

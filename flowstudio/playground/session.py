@@ -25,7 +25,13 @@ The frame then also holds the decision map, ``log p(y | x)`` of every cell
 (``class_log_probs``), and the held-out test error, the share of held-out
 points whose most probable class is not theirs
 (:func:`flowstudio.training.objective.evaluate_error`); the samples of a
-label-conditioned family are drawn ``K`` classes in turn.
+label-conditioned family are drawn ``K`` classes in turn.  A family without a
+density of ``x`` alone (the conditional flow: Capabilities ``exact_density``
+false) has its heat map from its score of ``x`` under each label,
+``log p(x | y)`` of ``encode(x, context=y)``, mixed over the ``K`` classes
+with equal weights (the toys' classes are balanced):
+
+    log p(x) = logsumexp_y log p(x | y) - log K.                               (3)
 
 It never waits or pauses on its own: :meth:`PlaygroundSession.train_for`
 runs steps for a time budget and returns, and the caller decides whether
@@ -42,6 +48,7 @@ is those few lines, on the same ``forward(batch, noise)`` contract.
 
 from __future__ import annotations
 
+import math
 import time
 from dataclasses import dataclass, field, fields
 from pathlib import Path
@@ -209,7 +216,8 @@ class PlaygroundSession:
         conditioned = self.target.labelled and family.capabilities.label_conditioning
         self._sample_classes = (torch.arange(s.samples) % len(self.target.class_names)) if conditioned else None
         noise = torch.Generator().manual_seed(s.seed + 1)
-        self._sample_noise = torch.randn(s.samples, 2, generator=noise)
+        self._sample_noise = torch.randn(s.samples, self.model.latent_dim, generator=noise)
+        self._exact_density = family.capabilities.exact_density
         self._grid_noise = torch.from_numpy(latent_grid_lines(s.grid_lines, LINE_POINTS))
         self._cells = torch.from_numpy(grid_points(s.resolution))
         self._decision_cells = torch.from_numpy(grid_points(min(s.resolution, DECISION_RESOLUTION)))
@@ -278,7 +286,7 @@ class PlaygroundSession:
         """The learned heat map, the samples and the warped grid at the current step."""
         self.model.eval()
         r = self.settings.resolution
-        log_density = self.model.log_prob(self._cells).reshape(r, r).double().numpy()
+        log_density = self._log_density(self._cells).reshape(r, r).double().numpy()
         n, lines = len(self._sample_noise), self._grid_noise
         if not self.target.labelled:
             decoded = self.model.decode(torch.cat([self._sample_noise, lines.reshape(-1, 2)])).numpy()  # one pass
@@ -290,6 +298,15 @@ class PlaygroundSession:
         return Frame(self.step_count, self.loss, log_density, samples, class_log_probs=decision,
                      sample_classes=None if classes is None else classes.numpy(),
                      test_error=self.test_error(FRAME_TEST_POINTS))
+
+    def _log_density(self, points: torch.Tensor) -> torch.Tensor:
+        """The model's ``log p(x)``: its own, or eq. (3) for a family without one."""
+        if self._exact_density:
+            return self.model.log_prob(points)
+        k, n = len(self.target.class_names), len(points)
+        labels = torch.arange(k).repeat_interleave(n)
+        given = self.model.encode(points.repeat(k, 1), context=labels)[1].view(k, n)
+        return torch.logsumexp(given, 0) - math.log(k)
 
     def pictures(self, frame: Frame, size: int = 256) -> Pictures:
         """``frame`` drawn as three ``size``-pixel panels (the target's is drawn again only for a new size)."""
