@@ -57,7 +57,7 @@ def test_a_labelled_toy_keeps_its_points_and_the_asked_number_of_labels_spread_o
     assert LABELLED_TARGETS["moons"] == LABELLED_TARGETS["circles"] == 10 and LABELLED_TARGETS["8modes"] is None
     with pytest.raises(UserInputError, match="labelled toy"):
         labelled_toy_target("checkerboard")
-    with pytest.raises(UserInputError, match="keep between 2"):
+    with pytest.raises(UserInputError, match="circles has 2 classes: keep at least one labelled point of each"):
         labelled_toy_target("circles", 1, n=200)
 
 

@@ -8,7 +8,7 @@ import pytest
 from flowstudio.playground.targets import family_fits
 from flowstudio.registry import families_for
 from flowstudio.studio._qt.views.playground_view import LABELLED_CAPTIONS, LABELLED_ITEM
-from tests.studio_support import IDLE_TIMEOUT_MS, studio_home, window  # noqa: F401
+from tests.studio_support import IDLE_TIMEOUT_MS, messages, studio_home, window  # noqa: F401
 
 TINY = {"preset": "tiny", "resolution": 16, "samples": 50, "batch_size": 64}
 
@@ -47,6 +47,12 @@ def test_a_labelled_toy_trains_live_with_its_decision_regions_and_test_error(qtb
     assert len(shown) >= 2 and shown[-1][0] == 60 and all(error is not None for _, error in shown)
     assert view.status.text().startswith("Step 60 ") and f"{100 * shown[-1][1]:.1f} %" in view.status.text()
     assert len(view.panels.images) == 3 and not view.panels.images[2].isNull()
+
+    view.labelled.setValue(1)  # fewer labels than classes: said in words, the session learning is kept
+    qtbot.waitUntil(lambda: any("keep at least one labelled point of each" in m.text
+                                for m in messages(window, "error")), timeout=IDLE_TIMEOUT_MS)
+    assert view.runner.session.target.name == "moons, 10 labelled" and view.labelled.value() == 10
+    assert view.status.text().startswith("Step 60 ")
 
     view.labelled.setValue(0)  # "all": every point labelled, a new session
     assert view.labelled.text() == "all"

@@ -102,6 +102,9 @@ def labelled_toy_target(name: str, labelled: int | None = None, n: int = TRAININ
     points, classes = sample_toy_labelled(name, n, seed)
     class_names = toy_class_names(name)
     labels, title = classes, f"{name}, labelled"
+    if labelled is not None and not len(class_names) <= labelled:
+        raise UserInputError(f"{name} has {len(class_names)} classes: keep at least one labelled point of each "
+                             f"({len(class_names)} or more), not {labelled}")
     if labelled is not None and labelled < n:
         import torch
 

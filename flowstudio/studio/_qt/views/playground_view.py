@@ -341,13 +341,31 @@ class PlaygroundView(QWidget):
 
     def _failed(self, what: str, text: str) -> None:
         self.studio.notifier.error(f"{what} failed", text)
-        if what == LOAD_FAILED and self._asked != self._learning:  # a file that is no density: back to the last one
+        if what != LOAD_FAILED:
+            return
+        if self._asked != self._learning:  # a file that is no density: back to the last one
             index = self.density.findData(self._asked)
             if index >= 0 and self._asked not in TOY_NAMES and not self._asked.startswith(LABELLED_ITEM):
                 self.density.removeItem(index)
             self._select(self._learning or TOY_NAMES[0])
             self._asked = self._learning
-            self._show_step(self.pictures)
+        self._show_session_choices()
+        self._show_step(self.pictures)
+
+    def _show_session_choices(self) -> None:
+        """The labelled points and the family of the session shown (after a density that could not be made)."""
+        session = self.runner.session
+        if session is None:
+            return
+        target = session.target
+        self.labelled.blockSignals(True)
+        self.labelled.setEnabled(target.labelled)
+        self.labelled.setValue(int((target.labels >= 0).sum()) if target.partly_labelled else ALL_LABELLED)
+        self.labelled.blockSignals(False)
+        fill_family_choice(self.family, DATA_KIND, self._family_fits)
+        self.family.blockSignals(True)
+        self.family.setCurrentIndex(max(0, self.family.findData(session.settings.family)))
+        self.family.blockSignals(False)
 
     # -- training -------------------------------------------------------------------------------------
     def train(self) -> None:
