@@ -328,7 +328,7 @@ def from_glf(glf: AutoencoderModel, classes: int, **settings: Any) -> Conditiona
     model = build_model(data)
     model.encoder.load_state_dict(glf.encoder.state_dict())
     model.decoder.load_state_dict(glf.decoder.state_dict())
-    return model.to(glf.device)
+    return model.to(glf.device).train(glf.training)
 
 
 @torch.no_grad()
@@ -357,6 +357,6 @@ def fit_flow_on_codes(model: ConditionalImages, codes: torch.Tensor, labels: tor
         opt.step()
         sched.step()
         if log is not None and (step % 500 == 0 or step == steps - 1):
-            log(step, float(loss))
+            log(step, loss.item())
     model.eval()
     return model
