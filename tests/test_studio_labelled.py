@@ -95,3 +95,5 @@ def test_a_semi_supervised_run_from_the_train_panel_then_grids_by_label_and_clas
 
     window.show_panel("sweep")  # a Transflow view says plainly it does not apply
     qtbot.waitUntil(lambda: "does not apply" in (window.panels["sweep"].grid.message or ""), timeout=RUN_MS)
+    posterior = window.panels["posterior"]  # λ and the likelihood are off, and it says why
+    assert posterior.transflow_note.isVisibleTo(posterior) and not any(g.isEnabled() for g in posterior.transflow_groups)

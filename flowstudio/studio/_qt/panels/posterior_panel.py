@@ -25,7 +25,7 @@ from PySide6.QtWidgets import (QButtonGroup, QCheckBox, QComboBox, QDoubleSpinBo
                                QHBoxLayout, QPushButton, QSpinBox, QToolButton, QVBoxLayout, QWidget)
 from superqt import QLabeledDoubleSlider
 
-from flowstudio.studio._qt.labels import LiveLabel
+from flowstudio.studio._qt.labels import LiveLabel, role_label
 from flowstudio.studio._qt.icons import bind_icon
 from flowstudio.studio._qt.panels import PanelSpec, register_panel
 from flowstudio.studio._qt.panels.preset_bar import PresetBar
@@ -135,15 +135,28 @@ class PosteriorPanel(QWidget):
         layout.setContentsMargins(12, 4, 12, 12)
         layout.setSpacing(4)
         self.preset_bar = PresetBar(studio)
-        for group in (self.preset_bar, trust, likelihood, sampling):
+        self.transflow_note = role_label("This model generates by label and has no Transflow posterior: λ and the "
+                                         "likelihood do not apply to it (temperature, samples and seed do).", "hint",
+                                         wrap=True)
+        self.transflow_note.hide()
+        self.transflow_groups = (trust, likelihood)
+        for group in (self.preset_bar, self.transflow_note, trust, likelihood, sampling):
             layout.addWidget(group)
         layout.addStretch(1)
+        studio.host.modelLoaded.connect(self._model_loaded)
 
         studio.doc.paramsChanged.connect(self.show_params)
         for signal in (studio.doc.itemsInserted, studio.doc.itemsRemoved, studio.doc.currentSetChanged):
             signal.connect(lambda *_: self._update_note())
         studio.doc.itemsChanged.connect(lambda *_: self._update_note())
         self.show_params()
+
+    def _model_loaded(self, info: Any) -> None:
+        """λ and the likelihood are off, and say why, for a model without Transflow latents."""
+        labelled = bool(info.label_names)
+        self.transflow_note.setVisible(labelled)
+        for group in self.transflow_groups:
+            group.setEnabled(not labelled)
 
     def _wire_slider(self, slider: QLabeledDoubleSlider, name: str, what: str, **also: Any) -> None:
         slider.sliderPressed.connect(self._start_drag)

@@ -24,7 +24,7 @@ from flowstudio.studio._qt.pixmaps import crisp_pixmap
 GAP = 10
 CAPTION = 18
 HEADER = 22
-ROW_HEADER = 64
+ROW_HEADER = 84
 MARGIN = 16
 WHOLE_SCALE_FROM = 0.8
 """Whole device pixels per model pixel when that keeps at least this share of the fitting size."""

@@ -45,7 +45,6 @@ from flowstudio.studio.runs import DATASETS, list_runs, new_run_dir, read_run
 from flowstudio.errors import UserInputError
 from flowstudio.files import make_folder
 from flowstudio.registry import Family, get_family
-from flowstudio.training.labelled_sets import MANIFEST_SUFFIX, write_manifest
 from flowstudio.training.runner import TrainRequest
 
 PRESETS = (("small", "Small"), ("medium", "Medium"), ("large", "Large: best quality"))
@@ -348,6 +347,8 @@ class TrainView(QWidget):
         steps = self.steps.value()
         shape: dict[str, Any] = {}
         if self.labelled():  # the sets' images at the open model's size, as its examples were read
+            from flowstudio.training.labelled_sets import MANIFEST_SUFFIX, write_manifest  # torch: not at start-up
+
             data = write_manifest(make_folder(runs_dir() / "labelled-data") / f"{self.run_name()}{MANIFEST_SUFFIX}",
                                   self.classes(), self.unlabelled)
             info = self.studio.host.info
