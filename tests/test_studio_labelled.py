@@ -66,6 +66,9 @@ def test_a_semi_supervised_run_from_the_train_panel_then_grids_by_label_and_clas
     result = studio.last_sample
     assert samples.grid.images.shape[:2] == (3, 8) and samples.grid.row_labels == list(CLASSES)
     assert len(set(result.seeds)) == 24  # every cell its own seed
+    dialog = samples.open_cell(1, 2)
+    assert dialog.seed == result.seeds[8 + 2] and result.cell_label(8 + 2) == "trousers"
+    dialog.close()
     samples.set_label_mode("same_style")
     qtbot.waitUntil(lambda: studio.last_sample.labels.kind == "same_style", timeout=RUN_MS)
     same = studio.last_sample

@@ -28,7 +28,8 @@ class CellDialog(QDialog):
 
         image = QLabel(alignment=Qt.AlignmentFlag.AlignCenter)
         image.setPixmap(crisp_pixmap(result.images[index], SIDE, self.devicePixelRatioF()))
-        seed = role_label(f"Seed {self.seed}", "heading")
+        label = result.cell_label(index)  # a grid drawn by label: the cell's label with its seed
+        seed = role_label(f"{label} · seed {self.seed}" if label else f"Seed {self.seed}", "heading")
         seed.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
         how = role_label(describe_sample(result), "hint", wrap=True)
 
