@@ -145,3 +145,16 @@ def test_an_image_model_from_a_glf_keeps_its_autoencoder_and_learns_the_labels()
     assert model.heldout_score(images, labels).mean() < before
     with torch.no_grad():
         assert float((model.class_log_probs(images).argmax(1) == labels).float().mean()) > 0.9
+
+
+def test_the_bundled_fashion_model_classifies_as_its_card_says():
+    from flowstudio.data import load_fashion_mnist
+    from flowstudio.resources import bundled_models
+
+    path = next(p for p in bundled_models() if p.name == "fashion_conditional.safetensors")
+    loaded = load_checkpoint(path)
+    assert loaded.card.labels[0] == "T-shirt/top" and len(loaded.card.labels) == 10
+    images, labels = (torch.from_numpy(a) for a in load_fashion_mnist("test", limit=1000))
+    with torch.no_grad():
+        error = float((loaded.model.class_log_probs(images).argmax(1) != labels).float().mean())
+    assert error == pytest.approx(loaded.card.provenance["test_error"], abs=0.03)  # 1,000 of its 10,000
