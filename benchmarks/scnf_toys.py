@@ -1,6 +1,6 @@
 """Semi-conditional flows on the two-moons and two-circles toys: 1,000 points, 10 of them labelled.
 
-    python benchmarks/scnf_toys.py [--steps 3000] [--seeds 0 1 2] [--picture docs/images/scnf-toys.png]
+    python benchmarks/scnf_toys.py [--steps 1000] [--seeds 0 1 2] [--picture docs/images/scnf-toys.png]
 
 Atanov et al., "Semi-Conditional Normalizing Flows for Semi-Supervised Learning" (arXiv:1905.00505,
 appendix D, Table 4) train on 1,000 points of each toy with 10 labels and report the test error of the
@@ -109,7 +109,7 @@ def draw(models: dict[tuple[str, str], tuple[torch.nn.Module, TrainData, float]]
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
-    parser.add_argument("--steps", type=int, default=3000)
+    parser.add_argument("--steps", type=int, default=1000)
     parser.add_argument("--seeds", type=int, nargs="+", default=[0, 1, 2])
     parser.add_argument("--picture", type=Path, default=Path("docs/images/scnf-toys.png"))
     args = parser.parse_args()
