@@ -1,6 +1,6 @@
 """Training speed and quality on a fixed CPU budget: Flow Studio's Glow next to normflows' Glow.
 
-    python benchmarks/train_speed.py [--budget 60] [--levels 2] [--steps 4] [--hidden 64] [--batch 64]
+    python benchmarks/train_speed.py [--budget 60] [--levels 2] [--steps 4] [--hidden 64] [--batch 64] [--threads 1 2]
 
 Both models get the same architecture (L levels of K steps: ActNorm, LU 1x1
 convolution, affine coupling with a conv3x3-conv1x1-conv3x3 network of the same
@@ -9,7 +9,9 @@ width), the same Fashion-MNIST batches, the same dequantization and objective
 same warm-up, and the same budget of *process CPU time* (``time.process_time``,
 so other load on the machine does not bias the comparison). Printed: training
 images per CPU-second and per wall-second, steps done, and the deterministic
-test bits/dim (bin-centre scoring) on 2,000 test images after the budget.
+test bits/dim (bin-centre scoring) on 2,000 test images after the budget, for
+each thread count (fresh models of the same seed each time), and the ratio of
+training images per CPU-second (ours / theirs).
 Needs normflows (``pip install -e .[bench]``) and dataset-fashion-mnist.
 """
 
@@ -66,27 +68,31 @@ def main() -> None:
     p.add_argument("--hidden", type=int, default=64)
     p.add_argument("--batch", type=int, default=64)
     p.add_argument("--lr", type=float, default=1e-3)
-    p.add_argument("--threads", type=int, default=1)
+    p.add_argument("--threads", type=int, nargs="+", default=[1, 2])
     args = p.parse_args()
-    torch.set_num_threads(args.threads)
     warnings.filterwarnings("ignore", message=".*torch.lu is deprecated")
     train, _ = load_fashion_mnist("train")
     test, _ = load_fashion_mnist("test", limit=2000)
     train, test = torch.from_numpy(train), torch.from_numpy(test)
 
-    ours = build_model(GlowConfig(image_shape=(1, 28, 28), levels=args.levels, steps=args.steps, hidden=args.hidden,
-                                  coupling="affine", n_bits=8))
-    ours.train()
-    theirs = normflows_glow((1, 28, 28), args.levels, args.steps, args.hidden)
-    theirs.train()
-    rows = [run("flowstudio", ours.log_prob, list(ours.parameters()), ours, train, test, args),
-            run("normflows", lambda x: theirs.log_prob(x, None), list(theirs.parameters()), ours, train, test, args)]
     print(f"Glow 1x28x28 L={args.levels} K={args.steps} hidden={args.hidden}, batch {args.batch}, "
-          f"{args.budget:g} CPU-s each, {args.threads} thread(s), torch {torch.__version__}")
-    print(f"{'':12s} {'steps':>7s} {'img/CPU-s':>10s} {'img/wall-s':>11s} {'test bits/dim':>14s}")
-    for r in rows:
-        print(f"{r['name']:12s} {r['steps']:7d} {r['per_cpu_s']:10.1f} {r['per_wall_s']:11.1f} {r['test_bpd']:14.3f}")
-
+          f"{args.budget:g} CPU-s each, torch {torch.__version__}")
+    print(f"{'':12s} {'threads':>7s} {'steps':>7s} {'img/CPU-s':>10s} {'img/wall-s':>11s} {'test bits/dim':>14s}")
+    for threads in args.threads:
+        torch.set_num_threads(threads)
+        torch.manual_seed(0)
+        ours = build_model(GlowConfig(image_shape=(1, 28, 28), levels=args.levels, steps=args.steps,
+                                      hidden=args.hidden, coupling="affine", n_bits=8))
+        ours.train()
+        theirs = normflows_glow((1, 28, 28), args.levels, args.steps, args.hidden)
+        theirs.train()
+        rows = [run("flowstudio", ours.log_prob, list(ours.parameters()), ours, train, test, args),
+                run("normflows", lambda x: theirs.log_prob(x, None), list(theirs.parameters()), ours, train, test,
+                    args)]
+        for r in rows:
+            print(f"{r['name']:12s} {threads:7d} {r['steps']:7d} {r['per_cpu_s']:10.1f} {r['per_wall_s']:11.1f} "
+                  f"{r['test_bpd']:14.3f}", flush=True)
+        print(f"{'ratio':12s} {threads:7d} {'':7s} {rows[0]['per_cpu_s'] / rows[1]['per_cpu_s']:10.2f}", flush=True)
 
 if __name__ == "__main__":
     main()
