@@ -6,9 +6,18 @@ import numpy as np
 import pytest
 import torch
 
+from flowstudio.checkpoint import load_checkpoint
+from flowstudio.cli.main import main
 from flowstudio.data.toy2d import LABELLED_TOYS, sample_toy, sample_toy_labelled
+from flowstudio.registry import FAMILIES
 from flowstudio.training import DataError, load_training_data
+from flowstudio.training.control import Control
 from flowstudio.training.datasets import TrainData
+from flowstudio.training.distributed import Cluster
+from flowstudio.training.engine import TrainJob, _Session
+from flowstudio.training.presets import preset_config
+from flowstudio.training.settings import TrainSettings
+from tests.training_utils import events_of, losses
 
 
 def test_labelled_toys_give_the_points_of_the_unlabelled_sampler_and_their_parts():
@@ -63,3 +72,47 @@ def test_data_without_labels_refuses_labelled():
     bare = TrainData(torch.zeros(30, 2), torch.zeros(3, 2), "points", "none", kind="points")
     with pytest.raises(DataError, match="no labels"):
         bare.keep_labels(4, 0)
+
+
+# -- the engine with a semi-supervised family -------------------------------------------------------------
+SEMI = next(f for f in FAMILIES.values() if f.capabilities.semi_supervised and "points" in f.data_kinds)
+SEMI_ARGS = ["train", "--family", SEMI.name, "--data", "moons", "--max-images", "400", "--labelled", "10",
+             *(a for key, value in SEMI.tiny_for("points").items() for a in ("--arch", f"{key}={value}")),
+             "--batch-size", "32", "--log-every", "1", "--eval-every", "4", "--sample-every", "0"]
+
+
+def test_every_semi_supervised_batch_holds_its_share_of_the_few_labelled_examples():
+    data = load_training_data("moons", max_images=400, labelled=10)
+    job = TrainJob(preset_config(SEMI.name, "small", data.sample_shape, {}, data.class_names), data,
+                   TrainSettings(steps=2, batch_size=32, labelled_share=0.25))
+    session = _Session(job, None, torch.device("cpu"), Control(), Cluster())
+    order = torch.arange(32)  # the first 32 examples of the order: by chance none or one labelled
+    batches = [session._with_labelled(step, order) for step in (1, 2)]
+    for batch in batches:
+        assert len(batch) == 32 and torch.equal(batch[:24], order[:24])
+        assert (data.train_labels[batch[24:]] >= 0).all() and len(set(batch[24:].tolist())) == 8
+    assert not torch.equal(batches[0], batches[1])  # drawn again for every step
+    assert torch.equal(session._with_labelled(1, order), batches[0])  # and the same again for the same step
+    job.settings.labelled_share = 0.0
+    assert torch.equal(session._with_labelled(1, order), order)
+
+
+def test_a_resumed_semi_supervised_run_repeats_the_uninterrupted_one(tmp_path, capsys):
+    whole, split = tmp_path / "whole", tmp_path / "split"
+    assert main([*SEMI_ARGS, "--steps", "8", "--run-dir", str(whole)]) == 0
+    assert "test error" in capsys.readouterr().err
+    assert main([*SEMI_ARGS, "--steps", "4", "--run-dir", str(split)]) == 0
+    assert main(["train", "--resume", str(split), "--steps", "8"]) == 0
+    assert losses(events_of(split)) == losses(events_of(whole))
+    card = load_checkpoint(whole / "model.safetensors").card
+    assert card.labels == ("upper moon", "lower moon") and card.provenance["labelled_examples"] == 10
+    assert 0 <= card.provenance["test_error"] <= 1
+    assert dict(card.rows())["Test error"].endswith("(trained with 10 labels)")
+
+
+def test_a_family_that_is_not_semi_supervised_refuses_unlabelled_examples(tmp_path, capsys):
+    labelled_only = next(f for f in FAMILIES.values()
+                         if f.capabilities.classification and not f.capabilities.semi_supervised)
+    assert main(["train", "--family", labelled_only.name, "--data", "moons", "--max-images", "400",
+                 "--labelled", "10", "--steps", "2", "--run-dir", str(tmp_path / "r")]) != 0
+    assert "learn from labelled examples only, and 350 of the 360" in capsys.readouterr().err

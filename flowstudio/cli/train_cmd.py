@@ -125,6 +125,9 @@ def add_parser(sub: argparse._SubParsersAction) -> None:
                help="keep only N of the data's labels (as evenly over the classes as they allow, chosen by "
                     "--seed) and use the other examples unlabelled: semi-supervised training of the families "
                     "that learn labels (fashion-mnist, digits and the toys but checkerboard have labels)")
+    add_number(what, "--labelled-share", whole=False, low=0, high=0.99, metavar="FRACTION",
+               help="in semi-supervised training, this share of every batch is labelled examples, drawn "
+                    "again and again from the few there are (default: 0.5; 0: batches as they fall)")
     add_number(what, "--max-images", whole=True, low=MIN_IMAGES, high=10**8, metavar="N",
                       help=f"use at most N images (for portraits: how many to generate, "
                            f"default {DEFAULT_PORTRAITS}), or N points (for a toy density or a picture: how many "
@@ -275,7 +278,8 @@ def _settings(args: argparse.Namespace, preset: Preset, seed: int) -> TrainSetti
              "grad_clip": args.grad_clip, "init_batch_size": args.init_batch_size, "eval_every": args.eval_every,
              "log_every": args.log_every, "sample_every": args.sample_every, "sample_count": args.sample_count,
              "sample_temperature": args.sample_temperature, "checkpoint_every": args.checkpoint_every,
-             "guard_every": args.guard_every, "max_rollbacks": args.max_rollbacks, "seed": seed, "amp": args.amp}
+             "guard_every": args.guard_every, "max_rollbacks": args.max_rollbacks, "seed": seed, "amp": args.amp,
+             "labelled_share": args.labelled_share}
     hook = os.environ.get(NAN_HOOK_ENV, "").strip()
     if hook:
         given["debug_nan_steps"] = tuple(int(s) for s in hook.split(","))

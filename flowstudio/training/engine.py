@@ -17,7 +17,12 @@ What one run does:
   rolled back and the learning rate halved (:mod:`flowstudio.training.guard`);
 * **labels**: a labelled family (``uses_labels``) gets each batch's class
   indices, ``-1`` for unlabelled examples (only a semi-supervised family
-  accepts those), and its held-out test error is reported beside the score;
+  accepts those), and its held-out test error is reported beside the score.
+  When few examples are labelled (100 of 60,000), plain batches would almost
+  never hold one, so a share ``labelled_share`` of every semi-supervised batch
+  is drawn from the labelled examples (from ``(seed, step)``; half by default,
+  as semi-supervised training usually balances the two, e.g. SCNF, Atanov et
+  al. 2019, arXiv:1905.00505);
 * **monitoring**: the held-out score (bits/dim for image flows) every
   ``eval_every`` steps, the family's preview of fixed noise (an image grid, or
   a scatter plot of points) every ``sample_every`` steps, a resumable checkpoint every
@@ -64,7 +69,7 @@ from flowstudio.training.settings import TrainSettings
 from flowstudio.training.state import Progress, load_state, save_state
 
 # Independent random streams derived from the seed.
-_ORDER, _NOISE, _INIT, _MODEL_RNG = 1, 2, 3, 4
+_ORDER, _NOISE, _INIT, _MODEL_RNG, _LABELLED = 1, 2, 3, 4, 5
 
 
 @dataclass
@@ -233,6 +238,21 @@ class _Session:
             raise UserInputError(f"the model has {self.model.config.classes} classes and the data "
                                  f"{len(data.class_names)}")
 
+    def _with_labelled(self, step: int, idx: torch.Tensor) -> torch.Tensor:
+        """``idx`` with its last ``labelled_share`` replaced by labelled examples, drawn for ``step``, when a
+        semi-supervised run has fewer labelled examples than that share (else ``idx`` as it is)."""
+        labels, share = self.job.data.train_labels, self.s.labelled_share
+        if not self.model.uses_labels or labels is None or share == 0:
+            return idx
+        pool = torch.nonzero(labels >= 0).flatten()
+        m = max(1, round(share * len(idx)))
+        if len(pool) >= share * len(labels) or m >= len(idx):
+            return idx
+        gen = seeded_generator(self.s.seed, _LABELLED, step)
+        picks = (torch.randperm(len(pool), generator=gen)[:m] if len(pool) >= m
+                 else torch.randint(0, len(pool), (m,), generator=gen))
+        return torch.cat([idx[:len(idx) - m], pool[picks]])
+
     def _labels(self, idx: torch.Tensor) -> torch.Tensor | None:
         """The class indices of training examples ``idx`` for a labelled family (else ``None``)."""
         return self.job.data.train_labels[idx] if self.model.uses_labels else None
@@ -284,7 +304,7 @@ class _Session:
                 p.epoch, p.cursor = p.epoch + 1, 0
                 order = self._order(p.epoch)
             step = p.step + 1
-            bad, loss, grad_norm = self._step(step, order[p.cursor:p.cursor + s.batch_size])
+            bad, loss, grad_norm = self._step(step, self._with_labelled(step, order[p.cursor:p.cursor + s.batch_size]))
             p.step, p.cursor, p.images_seen = step, p.cursor + s.batch_size, p.images_seen + s.batch_size
             session_steps += 1
             now = time.perf_counter()

@@ -36,6 +36,7 @@ class TrainSettings:
     guard_every: int = 50               # in-memory snapshot for the NaN guard every N good steps
     max_rollbacks: int = 3              # give up after this many rollbacks without N good steps between
     seed: int = 0                       # weights, data split and order, dequantization noise
+    labelled_share: float = 0.5         # semi-supervised runs: this share of every batch is labelled examples
     amp: bool | None = None             # bf16 autocast: None = where supported (CUDA), else as given
     debug_nan_steps: tuple[int, ...] = ()  # test hook: make the loss NaN at these steps
 
@@ -50,6 +51,8 @@ class TrainSettings:
             raise UserInputError("lr and grad-clip must be positive and sample-temperature non-negative")
         if min(self.warmup_steps, self.sample_every, self.max_rollbacks, self.seed) < 0:
             raise UserInputError("warmup, sample-every, max-rollbacks and seed cannot be negative")
+        if not 0 <= self.labelled_share < 1:
+            raise UserInputError(f"labelled-share must be at least 0 and below 1, got {self.labelled_share}")
         if self.lr_decay not in LR_DECAYS:
             raise UserInputError(f"unknown lr-decay {self.lr_decay!r}; choose one of {', '.join(LR_DECAYS)}")
 
