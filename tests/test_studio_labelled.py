@@ -95,6 +95,8 @@ def test_a_semi_supervised_run_from_the_train_panel_then_grids_by_label_and_clas
     assert np.allclose(probabilities.sum(1), 1) and (probabilities >= 0).all()
     shown = classify.model.data(classify.model.index(0, 2))
     assert shown.endswith(" %")
+    tip = classify.model.data(classify.model.index(0, 2), Qt.ItemDataRole.ToolTipRole)
+    assert tip.startswith(f"log p(y | x) of “{CLASSES[0]}”") and "posterior predictive" not in tip
 
     window.show_panel("sweep")  # a Transflow view says plainly it does not apply
     qtbot.waitUntil(lambda: "does not apply" in (window.panels["sweep"].grid.message or ""), timeout=RUN_MS)

@@ -106,7 +106,7 @@ class FlowStep(Transform):
             x, ld2 = self.invconv(x)
             ld12 = ld1 + ld2
         else:
-            x = F.conv2d(x, *folded)
+            x = _conv(x, folded)
             ld12 = ((self.actnorm.logs.sum() + self.invconv.log_s.sum()) * (x.shape[2] * x.shape[3])).expand(x.shape[0])
         x, ld3 = self.coupling(x)
         return x, ld12 + ld3
@@ -114,7 +114,16 @@ class FlowStep(Transform):
     def inverse(self, y: torch.Tensor, context: torch.Tensor | None = None) -> torch.Tensor:
         x = self.coupling.inverse(y.contiguous(memory_format=CHANNELS_LAST))
         folded = self._folded("inverse")
-        return self.actnorm.inverse(self.invconv.inverse(x)) if folded is None else F.conv2d(x, *folded)
+        if folded is None:
+            return self.actnorm.inverse(self.invconv.inverse(x))
+        return _conv(x, folded)
+
+
+def _conv(x: torch.Tensor, folded: tuple[torch.Tensor, torch.Tensor]) -> torch.Tensor:
+    """The folded 1x1 convolution, in the wider of the input's and the weights' float types (as the unfolded
+    layers promote a float32 input of a float64 model)."""
+    dtype = torch.promote_types(x.dtype, folded[0].dtype)
+    return F.conv2d(x.to(dtype), folded[0].to(dtype), folded[1].to(dtype))
 
 
 class Glow(MultiScaleFlow):

@@ -38,10 +38,15 @@ class ClassifyModel(QAbstractTableModel):
         self.classes: list[str] = []
         self.rows: list[Any] = []  # Classified
         self._thumbs: dict[int, Any] = {}
+        self.exact = False
 
-    def reset(self, classes: list[str]) -> None:
+    def reset(self, classes: list[str], exact: bool | None = None) -> None:
+        """Start a new table of ``classes``; ``exact``: its scores are a self-classifying model's log p(y | x),
+        not log-likelihoods under the classes' posterior predictives (``None``: as before)."""
         self.beginResetModel()
         self.classes, self.rows = list(classes), []
+        if exact is not None:
+            self.exact = exact
         self._thumbs.clear()
         self.endResetModel()
 
@@ -83,8 +88,11 @@ class ClassifyModel(QAbstractTableModel):
         if role == Qt.ItemDataRole.ToolTipRole and col == 0:
             return row.path
         if role == Qt.ItemDataRole.ToolTipRole and score >= 0:
-            return f"Score under “{self.classes[score]}”: {row.scores[score]:,.1f} (log-likelihood, or log p(y | x) for a " \
-                   "model that classifies itself; higher is likelier)"
+            if self.exact:
+                return f"log p(y | x) of “{self.classes[score]}”: {row.scores[score]:,.2f} (the model's own class " \
+                       "probability, as a natural log)"
+            return f"Log-likelihood under “{self.classes[score]}”: {row.scores[score]:,.1f} (under the class's " \
+                   "posterior predictive; higher is likelier)"
         if role == Qt.ItemDataRole.TextAlignmentRole and score >= 0:
             return int(Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter)
         best = score >= 0 and self.classes[score] == row.predicted

@@ -210,7 +210,7 @@ class ClassifyView(QWidget):
         classes = {name: [] for name in studio.host.info.label_names} if exact else self.class_examples()
         self._ran_with = classes
         self._cancel()
-        self.model.reset(list(classes))
+        self.model.reset(list(classes), exact)
         self.classes.setEnabled(not exact)
         self.method.setEnabled(not exact)
         self.classes.setToolTip(EXACT_TIP if exact else CLASSES_TIP)
