@@ -21,14 +21,6 @@ from flowstudio.playground.targets import bundled_pictures, csv_target, picture_
 from flowstudio.playground.views import histogram_log_density, latent_grid_lines
 
 
-@pytest.fixture(autouse=True)
-def one_thread():
-    threads = torch.get_num_threads()
-    torch.set_num_threads(1)
-    yield
-    torch.set_num_threads(threads)
-
-
 def tiny_session(target=None, **settings) -> PlaygroundSession:
     target = target or toy_target("moons", n=2000, resolution=32)
     return PlaygroundSession(target, PlaygroundSettings(family="maf", preset="tiny", resolution=16, samples=50,

@@ -23,14 +23,6 @@ from flowstudio.playground.targets import LABELLED_TARGETS, labelled_toy_target,
 from flowstudio.registry import get_family
 
 
-@pytest.fixture(autouse=True)
-def one_thread():
-    threads = torch.get_num_threads()
-    torch.set_num_threads(1)
-    yield
-    torch.set_num_threads(threads)
-
-
 def semi_supervised_family() -> str:
     names = playground_families(labelled_toy_target("moons", 10, n=200, resolution=8))
     if not names:
