@@ -26,7 +26,6 @@ import argparse
 import time
 from pathlib import Path
 
-import numpy as np
 import torch
 
 from flowstudio.checkpoint import default_card, load_checkpoint, save_checkpoint

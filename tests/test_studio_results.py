@@ -163,7 +163,7 @@ def test_every_cell_exports_as_its_own_png_at_the_chosen_enlargement(qtbot, wind
 
 
 def test_exports_remember_their_own_folder_apart_from_the_examples_folder(qtbot, window, tmp_path, monkeypatch):
-    studio, prefs = window.studio, window.studio.prefs
+    prefs = window.studio.prefs
     examples = tmp_path / "my examples"
     examples.mkdir()
     prefs.set("last_dir", str(examples))  # where the user last added example images from
