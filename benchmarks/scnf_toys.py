@@ -1,6 +1,7 @@
 """Semi-conditional flows on the two-moons and two-circles toys: 1,000 points, 10 of them labelled.
 
-    python benchmarks/scnf_toys.py [--steps 1000] [--seeds 0 1 2] [--picture docs/images/scnf-toys.png]
+    python benchmarks/scnf_toys.py [--steps 1000] [--seeds 0 1 2] [--classification-weight 0]
+                                   [--picture docs/images/scnf-toys.png]
 
 Atanov et al., "Semi-Conditional Normalizing Flows for Semi-Supervised Learning" (arXiv:1905.00505,
 appendix D, Table 4) train on 1,000 points of each toy with 10 labels and report the test error of the
@@ -11,7 +12,9 @@ preset for ``f_w``) with each conditional part on 1,000 points of :func:`flowstu
 ``forward(batch, noise, labels)`` with the labelled and the unlabelled means added (:func:`semi_supervised_loss`),
 and counts mistakes of ``argmax p(y | x)`` on 10,000 fresh points of the same toy; per seed (the data,
 the kept labels and the weights), then the mean.  The picture draws each model's decision boundary
-(p(y | x) = 1/2), the unlabelled points and the 10 labels.
+(p(y | x) = 1/2), the unlabelled points and the 10 labels.  ``--classification-weight`` ``beta`` adds the
+paper's optional classification loss ``-beta log p(y | x)`` of the labelled points (sec. 4); 0 is the plain
+likelihood objective.
 """
 
 from __future__ import annotations
@@ -58,11 +61,12 @@ def toy_data(toy: str, seed: int) -> tuple[TrainData, torch.Tensor, torch.Tensor
     return data, torch.from_numpy(test_x), torch.from_numpy(test_y)
 
 
-def train_toy(toy: str, part: str, seed: int, steps: int) -> tuple[torch.nn.Module, TrainData, float]:
+def train_toy(toy: str, part: str, seed: int, steps: int,
+              weight: float = 0.0) -> tuple[torch.nn.Module, TrainData, float]:
     data, test_x, test_y = toy_data(toy, seed)
     preset = get_family("scnf").preset("small", "points")
     model = build_model({"family": "scnf", "dim": 2, "classes": 2, "conditional_part": part, "seed": seed,
-                         **preset.arch})
+                         "classification_weight": weight, **preset.arch})
     torch.manual_seed(seed)
     opt = torch.optim.Adam(model.parameters(), lr=preset.lr)
     model.train()
@@ -111,6 +115,7 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--steps", type=int, default=1000)
     parser.add_argument("--seeds", type=int, nargs="+", default=[0, 1, 2])
+    parser.add_argument("--classification-weight", type=float, default=0.0)
     parser.add_argument("--picture", type=Path, default=Path("docs/images/scnf-toys.png"))
     args = parser.parse_args()
     torch.set_num_threads(1)
@@ -120,20 +125,22 @@ def main() -> None:
         for part in PARTS:
             for seed in args.seeds:
                 start = time.perf_counter()
-                model, data, error = train_toy(toy, part, seed, args.steps)
+                model, data, error = train_toy(toy, part, seed, args.steps, args.classification_weight)
                 errors.setdefault((toy, part), []).append(error)
                 first.setdefault((toy, part), (model, data, error))
                 print(f"{toy:8s} {part:5s} seed {seed}: test error {100 * error:5.1f}%  "
                       f"({time.perf_counter() - start:.0f} s)", flush=True)
     print(f"\nSCNF, {N_TRAIN} points with {N_LABELLED} labels, {args.steps} full-batch steps, "
-          f"test error on {N_TEST:,} fresh points, seeds {args.seeds}")
+          f"classification weight {args.classification_weight:g}, test error on {N_TEST:,} fresh points, "
+          f"seeds {args.seeds}")
     print(f"{'toy':8s} {'conditional part':18s} {'ours (mean)':>12s} {'per seed':>24s} {'paper':>7s}")
     for (toy, part), values in errors.items():
         per_seed = " ".join(f"{100 * v:.1f}" for v in values)
         print(f"{toy:8s} {part:18s} {100 * np.mean(values):11.1f}% {per_seed:>24s} {PAPER[toy, part]:>7s}")
     draw(first, args.picture)
     print(f"\npicture (seed {args.seeds[0]}): {args.picture}")
-    print(f"repeat: python benchmarks/scnf_toys.py --steps {args.steps} --seeds {' '.join(map(str, args.seeds))}")
+    print(f"repeat: python benchmarks/scnf_toys.py --steps {args.steps} --seeds {' '.join(map(str, args.seeds))} "
+          f"--classification-weight {args.classification_weight:g}")
 
 
 if __name__ == "__main__":
