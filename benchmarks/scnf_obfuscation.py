@@ -21,6 +21,7 @@ import time
 from pathlib import Path
 
 import torch
+from scnf_fashion import error, train
 from sklearn.linear_model import LogisticRegression
 from sklearn.preprocessing import StandardScaler
 
@@ -30,7 +31,6 @@ from flowstudio.imaging import make_grid
 from flowstudio.models import build_model
 from flowstudio.registry import get_family
 from flowstudio.training.datasets import TrainData
-from scnf_fashion import error, train
 
 PAPER = "z_h near chance, z_f near perfect (sec. 5.2, no numbers given)"
 
