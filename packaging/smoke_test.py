@@ -9,7 +9,8 @@ system's folders only (no virtualenv), no ``PYTHONPATH`` and Qt's offscreen plat
 1. ``--version`` names the version the archive is named for;
 2. ``sample`` on the bundled model and an example set writes a PNG whose parameters read back;
 3. ``screenshot --out DIR`` writes every canonical view, none of them blank;
-4. a 20-step ``train`` run writes a model, and ``info`` reads its card (an image Glow, and a MAF on points);
+4. a 20-step ``train`` run writes a model, and ``info`` reads its card (an image Glow, a MAF on points, and an
+   SCNF from 10 labels);
 5. ``selfcheck --gui``: the studio opens, a training started from its Train panel runs in a child
    process of the frozen executable and is cancelled; the user folders are the per-user ones;
 6. ``install.sh`` puts the menu entry and icons in the empty home, ``--uninstall`` takes them out;
@@ -127,6 +128,14 @@ def check_train(app: Path, resources: Path, env, work: Path) -> None:
     if card.get("data", {}).get("kind") != "points":
         raise Failed(f"the MAF's card does not say it learnt points: {card.get('data')}")
     print(f"  ok: a MAF trained 20 steps on moons; its card says points, {card['data'].get('shape')}")
+    labelled = work / "scnf.safetensors"  # a semi-supervised flow from 10 labels: the labelled path is bundled
+    run([app, "train", "--family", "scnf", "--data", "moons", "--max-images", "400", "--labelled", "10", "--steps",
+         "20", "--sample-every", "0", "-o", labelled], env, work)
+    card = json.loads(run([app, "info", "-m", labelled, "--json"], env, work).stdout)
+    labels = card.get("conditioning", {}).get("labels")
+    if not labels or "test_error" not in card.get("provenance", {}):
+        raise Failed(f"the SCNF's card names no labels or test error: {card.get('conditioning')}")
+    print(f"  ok: an SCNF trained 20 steps on moons from 10 labels; its card names {', '.join(labels)}")
 
 
 def check_install(folder: Path, env, work: Path) -> None:

@@ -266,7 +266,7 @@ def test_flowstudio_without_arguments_shows_the_window_before_torch_and_then_sam
 def test_screenshot_command_renders_every_registered_view(tmp_path):
     out = run_python("import sys; from flowstudio.cli.main import main; sys.exit(main(sys.argv[1:]))",
                      tmp_path / "home", "screenshot", "--out", str(tmp_path / "shots"), "--size", "1000x700",
-                     timeout=300)
+                     timeout=900)  # a guard against a hang (two playground runs inside)
     assert out.returncode == 0, out.stderr
     names = sorted(p.name for p in (tmp_path / "shots").iterdir())
     assert {"main.png", "lambda-sweep.png", "sample-cell.png", "main-light.png"} <= set(names)

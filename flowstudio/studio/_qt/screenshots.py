@@ -42,6 +42,11 @@ def is_idle(window: Any) -> bool:
             and (not s.sweep_wanted or s.last_sweep is not None))
 
 
+PREPARED_TIMEOUT_S = 900.0
+"""How long a prepared view may take to finish its work before it is captured (a playground run of a thousand
+steps on a busy two-core machine takes minutes): a guard against a hang, not a speed requirement."""
+
+
 def wait_until_idle(window: Any, timeout_s: float = 120.0) -> bool:
     return wait_until(lambda: is_idle(window), timeout_s)
 
@@ -57,8 +62,8 @@ def capture(window: Any, out: Path, name: str, prepare: Callable[[Any], QWidget 
     _reset(window)
     wait_until_idle(window)
     target = prepare(window) or window
-    if not wait_until_idle(window):
-        raise RuntimeError(f"screenshot {name!r}: the app did not finish drawing in time")
+    if not wait_until_idle(window, PREPARED_TIMEOUT_S):
+        raise RuntimeError(f"screenshot {name!r}: the app did not finish drawing in {PREPARED_TIMEOUT_S:.0f} s")
     QApplication.processEvents()
     path = out / f"{name}.png"
     if not target.grab().save(str(path)):

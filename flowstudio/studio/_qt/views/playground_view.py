@@ -470,7 +470,7 @@ def learn_picture(window: Any, picture: str = SCREENSHOT_PICTURE, steps: int = S
 
 
 LABELLED_SCREENSHOT = "moons"
-LABELLED_SCREENSHOT_STEPS = 1500
+LABELLED_SCREENSHOT_STEPS = 1000
 
 
 def learn_labelled(window: Any, toy: str = LABELLED_SCREENSHOT, steps: int = LABELLED_SCREENSHOT_STEPS) -> None:
