@@ -87,10 +87,6 @@ class TrainData:
     """The names of classes ``0..K-1``."""
 
     @property
-    def labelled(self) -> bool:
-        return self.train_labels is not None
-
-    @property
     def n_labelled(self) -> int:
         """How many training examples have a label."""
         return 0 if self.train_labels is None else int((self.train_labels >= 0).sum())

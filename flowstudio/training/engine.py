@@ -152,6 +152,9 @@ class _Session:
         self.amp = amp_enabled(self.s.amp, device)
         self.guard = DivergenceGuard(self.model, self.optimizer, self.s.guard_every, self.s.max_rollbacks)
         self.checkpoint_step: int | None = None  # step of the last checkpoint known to be on disk
+        # The labelled training examples' indices, found once: _with_labelled draws from them every step.
+        labels = job.data.train_labels
+        self.labelled_pool = None if labels is None else torch.nonzero(labels >= 0).flatten()
 
     # -- the stream ------------------------------------------------------------
     def run(self, resume: bool) -> Iterator[dict[str, Any]]:
@@ -241,12 +244,11 @@ class _Session:
     def _with_labelled(self, step: int, idx: torch.Tensor) -> torch.Tensor:
         """``idx`` with its last ``labelled_share`` replaced by labelled examples, drawn for ``step``, when a
         semi-supervised run has fewer labelled examples than that share (else ``idx`` as it is)."""
-        labels, share = self.job.data.train_labels, self.s.labelled_share
-        if not self.model.uses_labels or labels is None or share == 0:
+        pool, share = self.labelled_pool, self.s.labelled_share
+        if not self.model.uses_labels or pool is None or share == 0:
             return idx
-        pool = torch.nonzero(labels >= 0).flatten()
         m = max(1, round(share * len(idx)))
-        if len(pool) >= share * len(labels) or m >= len(idx):
+        if len(pool) >= share * len(self.job.data.train_labels) or m >= len(idx):
             return idx
         gen = seeded_generator(self.s.seed, _LABELLED, step)
         picks = (torch.randperm(len(pool), generator=gen)[:m] if len(pool) >= m
