@@ -54,3 +54,42 @@ def test_switching_method_sorts_again_as_the_command_line_does(qtbot, window, tm
         for row in csv.DictReader(theirs.open()):
             assert ours_rows[row["file"]]["predicted"] == row["predicted"]
             assert abs(float(ours_rows[row["file"]]["bags"]) - float(row["bags"])) < 1e-2
+
+
+def test_the_method_is_undoable_and_saved_in_the_project(qtbot, window, tmp_path):
+    import json
+
+    studio = window.studio
+    view = classify_fashion_classes(qtbot, window)
+    assert view.method.currentData() == studio.doc.params.classify_method == "isotropic"
+    view.method.setCurrentIndex(view.method.findData("fusion"))
+    assert studio.doc.params.classify_method == "fusion" and studio.projects.modified
+    studio.undo.undo()
+    assert studio.doc.params.classify_method == "isotropic" and view.method.currentData() == "isotropic"
+    studio.undo.redo()
+    assert view.method.currentData() == "fusion"
+
+    project = tmp_path / "sorting.flowstudio.json"
+    studio.projects.save(project)
+    wait_for_files(qtbot, window)
+    assert json.loads(project.read_text())["params"]["classify_method"] == "fusion"
+    studio.projects.new()
+    wait_idle(qtbot, window)
+    studio.edit.change_params(classify_method="pooled-diagonal")
+    assert view.method.currentData() == "pooled-diagonal"
+    assert studio.projects.open(project)
+    wait_idle(qtbot, window)
+    assert studio.doc.params.classify_method == "fusion" and view.method.currentData() == "fusion"
+
+
+def test_a_project_with_an_unknown_method_is_refused_by_name(tmp_path):
+    import json
+
+    import pytest
+
+    from flowstudio.studio.state import Document, ProjectError
+
+    data = Document().to_dict()
+    data["params"]["classify_method"] = "telepathy"
+    with pytest.raises(ProjectError, match="telepathy"):
+        Document.from_dict(json.loads(json.dumps(data)))

@@ -23,6 +23,7 @@ from typing import Any
 
 from flowstudio import __version__
 from flowstudio.errors import UserInputError
+from flowstudio.fewshot_methods import METHODS
 from flowstudio.likelihood import RECORD_KEY, LikelihoodSpec
 from flowstudio.scores import BITS_PER_DIM
 
@@ -46,7 +47,7 @@ def new_uid() -> str:
 
 @dataclass
 class PosteriorParams:
-    """How samples are drawn: the likelihood rule and the sampling knobs.
+    """How samples are drawn and images sorted: the likelihood rule, the sampling knobs, the Classify method.
 
     ``likelihood`` is the one description of lambda and the covariance rule,
     the core's :class:`~flowstudio.likelihood.LikelihoodSpec` (``lam``
@@ -59,8 +60,12 @@ class PosteriorParams:
     count: int = 16
     seed: int = 0
     seed_locked: bool = False
+    classify_method: str = "isotropic"
+    """The Classify panel's rule, a name of :data:`~flowstudio.fewshot_methods.METHODS` (``classify --method``)."""
 
     def __post_init__(self) -> None:
+        if self.classify_method not in METHODS:
+            raise UserInputError(f"classify method must be one of {', '.join(METHODS)}, not {self.classify_method!r}")
         if not isinstance(self.likelihood, LikelihoodSpec):
             raise UserInputError(f"likelihood must be a LikelihoodSpec, got {type(self.likelihood).__name__}")
         if not 0 <= self.temperature <= 10:

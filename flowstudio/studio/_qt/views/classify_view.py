@@ -44,7 +44,7 @@ METHOD_TIP = ("How an image's likelihood under each class is computed. Isotropic
               f"(with the Posterior panel's λ and covariance); {', '.join(BEYOND_PAPER)} are beyond the paper "
               "and use all classes' spread (hover an entry for what it does).")
 RERUN_MS = 300
-LIKELIHOOD = {"likelihood"}
+SORTING = {"likelihood", "classify_method"}
 """The document parameters that change a classification (PosteriorParams field names)."""
 
 
@@ -64,7 +64,10 @@ class ClassifyView(QWidget):
             self.method.addItem(f"{name} *" if name in BEYOND_PAPER else f"{name} (paper)", name)  # fits 200 px
             self.method.setItemData(self.method.count() - 1, about, Qt.ItemDataRole.ToolTipRole)
         self.method.setFixedWidth(200)
-        self.method.currentIndexChanged.connect(lambda _: self.schedule(force=True))
+        self.method.setCurrentIndex(self.method.findData(studio.doc.params.classify_method))
+        # The method is a document parameter: undoable, saved in projects and restored with the last session.
+        self.method.currentIndexChanged.connect(
+            lambda _: studio.edit.change_params("Change classify method", classify_method=self.method.currentData()))
         self.model = ClassifyModel(self)
         self.proxy = QSortFilterProxyModel(self, sortRole=SORT_ROLE)
         self.proxy.setSourceModel(self.model)
@@ -125,7 +128,7 @@ class ClassifyView(QWidget):
         doc = studio.doc
         doc.setsChanged.connect(self.refresh_classes)
         doc.documentReplaced.connect(self.refresh_classes)
-        doc.paramsChanged.connect(lambda changed: changed & LIKELIHOOD and self.schedule(force=True))
+        doc.paramsChanged.connect(self._params_changed)
         for signal in (doc.itemsInserted, doc.itemsRemoved):
             signal.connect(self._class_changed)
         doc.itemsChanged.connect(self._class_changed)
@@ -197,6 +200,14 @@ class ClassifyView(QWidget):
         self.model.reset(self.model.classes)
         self._sync_buttons()
 
+    def _params_changed(self, changed: frozenset[str]) -> None:
+        if "classify_method" in changed:
+            self.method.blockSignals(True)
+            self.method.setCurrentIndex(self.method.findData(self.studio.doc.params.classify_method))
+            self.method.blockSignals(False)
+        if changed & SORTING:
+            self.schedule(force=True)
+
     def schedule(self, force: bool = False) -> None:
         """Sort again shortly (bursts of changes sort once), if the classes changed or ``force`` (new parameters)."""
         if self.queries and (force or self.class_examples() != self._ran_with):
@@ -226,7 +237,7 @@ class ClassifyView(QWidget):
             return None
         work = ((api.classify_exact, studio.host.engine, list(self.queries)) if exact else
                 (api.classify, studio.host.engine, classes, studio.doc.params.likelihood, list(self.queries),
-                 self.method.currentData()))
+                 studio.doc.params.classify_method))
         errors: list[tuple[str, str]] = []
         job = studio.host.run_steps(f"Sorting {plural(len(self.queries), 'item')}", *work, model_work=True,
                                     on_step=lambda step: self._step(job, step, errors),
