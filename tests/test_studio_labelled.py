@@ -10,6 +10,7 @@ from PySide6.QtCore import Qt
 
 from flowstudio.checkpoint import load_checkpoint
 from flowstudio.imaging import read_png_params
+from flowstudio.studio._qt.panels.evidence_model import STATE_ROLE
 from flowstudio.studio.engine import api
 from tests.studio_support import studio_home, wait_idle, window  # noqa: F401
 
@@ -55,6 +56,13 @@ def test_a_semi_supervised_run_from_the_train_panel_then_grids_by_label_and_clas
     qtbot.waitUntil(lambda: studio.host.info is not None and studio.host.info.label_names == CLASSES, timeout=RUN_MS)
     card = load_checkpoint(studio.host.info.path).card
     assert card.labels == CLASSES and card.family == "scnf"
+    # The evidence is shown as the model sees it (thumbnails, not scored): the model has no Transflow latents.
+    shown = studio.doc.current_set
+    qtbot.waitUntil(lambda: all(studio.thumbnails.pixels(i.sha256) is not None for i in shown.items), timeout=RUN_MS)
+    assert all(studio.thumbnails.pixels(i.sha256).shape[-2:] == (16, 16) and i.bpd is None for i in shown.items)
+    tiles = window.panels["evidence"].model
+    assert tiles.data(tiles.index(0, 0), STATE_ROLE) == "kept"
+    assert "Not scored" in tiles.data(tiles.index(0, 0), Qt.ItemDataRole.ToolTipRole)
 
     samples = window.panels["samples"]
     window.show_panel("samples")

@@ -138,7 +138,8 @@ class EvidenceFlow:
                 return
             self._remember(step.images)
             known = target.paths()
-            items = [EvidenceItem(i.path, i.sha256, bpd=i.check.score, unlikely=i.check.unlikely, reason=i.check.reason,
+            items = [EvidenceItem(i.path, i.sha256) if i.check is None else
+                     EvidenceItem(i.path, i.sha256, bpd=i.check.score, unlikely=i.check.unlikely, reason=i.check.reason,
                                   unit=i.check.unit, reconstruction=i.check.reconstruction)
                      for i in step.images if i.path not in known]
             items += [EvidenceItem(path) for path in step.unread if path not in known]  # read by the next model
@@ -220,6 +221,8 @@ class EvidenceFlow:
     def needs_encoding(self, item: EvidenceItem, retry_errors: bool = True) -> bool:
         if item.error and not retry_errors:
             return False
+        if not self.studio.host.engine.capabilities.invertible_latent:  # read for the thumbnail only
+            return not item.sha256 or self.studio.thumbnails.pixels(item.sha256) is None
         return not item.sha256 or not self.studio.host.is_encoded(item.sha256) or item.bpd is None
 
     def ensure_encoded(self, set_uid: str | None = None, retry_errors: bool = True) -> Job | None:
@@ -230,8 +233,8 @@ class EvidenceFlow:
         """
         studio = self.studio
         target = studio.doc.find_set(set_uid or studio.doc.document.current)
-        if target is None or studio.host.engine is None or not studio.host.engine.capabilities.invertible_latent:
-            return None  # a model without Transflow latents (a label-conditioned one) leaves the images unread
+        if target is None or studio.host.engine is None:
+            return None
         queued = self._rereading.setdefault(target.uid, set())
         paths = sorted({item.path for item in target.items if self.needs_encoding(item, retry_errors)} - queued)
         if not paths:
@@ -249,9 +252,10 @@ class EvidenceFlow:
             for item in target.items:
                 if item.path in found:
                     i = found[item.path]
-                    changes[item.uid] = {"sha256": i.sha256, "bpd": i.check.score, "unlikely": i.check.unlikely,
-                                         "reason": i.check.reason, "error": "", "unit": i.check.unit,
-                                         "reconstruction": i.check.reconstruction}
+                    changes[item.uid] = {"sha256": i.sha256, "error": ""} if i.check is None else {
+                        "sha256": i.sha256, "bpd": i.check.score, "unlikely": i.check.unlikely,
+                        "reason": i.check.reason, "error": "", "unit": i.check.unit,
+                        "reconstruction": i.check.reconstruction}
                 elif item.path in failed:
                     changes[item.uid] = {"error": failed[item.path]}
             studio.doc.update_items(target.uid, changes)
@@ -334,7 +338,7 @@ class EvidenceFlow:
         for image in images:
             self.studio.thumbnails.add(image.sha256, image.pixels)
             self.conversions[image.path] = image.conversion
-        self.studio.host.record(images)
+        self.studio.host.record(image for image in images if image.check is not None)
 
     def _failed(self, exc: BaseException) -> None:
         self.studio.notifier.error("Could not read the images", str(exc))

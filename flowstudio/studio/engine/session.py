@@ -69,11 +69,14 @@ class ModelInfo:
 
 @dataclass(frozen=True)
 class EncodedImage:
-    """The model's verdict on one evidence file, with the image as the model sees it (for thumbnails)."""
+    """The model's verdict on one evidence file, with the image as the model sees it (for thumbnails).
+
+    ``check`` is ``None`` when the model reads examples only to show them (a label-conditioned model has no
+    Transflow latents to score them in: :meth:`Engine.encode`)."""
 
     path: str
     sha256: str
-    check: EvidenceCheck
+    check: EvidenceCheck | None
     pixels: np.ndarray
     conversion: Conversion | None = None
     """What loading did to the file to fit the model (:func:`flowstudio.data.describe_conversions` says it)."""
@@ -214,19 +217,22 @@ class Engine:
 
         Folders are expanded (sorted, recursively) as the core does; files in
         ``skip`` are left out.  The first step reports problems with the
-        given paths; every step reports files that could not be read.
+        given paths; every step reports files that could not be read.  A
+        model without Transflow latents (a label-conditioned one) reads the
+        images for their thumbnails and conversions and judges none
+        (``check`` ``None``).
         """
-        if not self.capabilities.invertible_latent:  # no Transflow latents: the files are kept, unread
-            yield from list_unread(paths, skip)
-            return
         files, problems = _files_to_read(paths, skip)
         c, h, w = self.model.image_shape
         done = 0
         yield EncodeProgress(0, len(files), errors=problems)
         for batch in iter_loaded_images(files, c, (h, w), ENCODE_BATCH):
             step = EncodeProgress(done, len(files), errors=[(str(p), r) for p, r in batch.errors])
-            if batch.paths:
+            if batch.paths and self.capabilities.invertible_latent:
                 step.images = self._encode_batch(batch.paths, batch.images, batch.conversions)
+            elif batch.paths:  # no Transflow latents (a label-conditioned model): read for the thumbnails only
+                step.images = [EncodedImage(str(p), file_digest(p), None, px, conv)
+                               for p, px, conv in zip(batch.paths, batch.images, batch.conversions)]
             done += len(batch.paths) + len(batch.errors)
             step.done = done
             yield step

@@ -80,8 +80,8 @@ def tooltip(item: Any, state: str) -> str:
     elif state == "waiting":
         lines.append("Kept, and read as soon as a model is open")
     elif state == "kept":
-        lines.append("Kept: the open model generates by label and reads no examples (the set can be a class "
-                     "in the Train panel)")
+        lines.append("Not scored: the open model generates by label and scores no examples (the set can be a "
+                     "class in the Train panel)")
     else:
         lines += score_lines(item)
         if item.unlikely and item.bpd < 0 and item.unit == BITS_PER_DIM:
@@ -218,7 +218,7 @@ class EvidenceDelegate(QStyledItemDelegate):
             icon = themed_icon(badge[0], role=badge[1])
             icon.paint(painter, QRect(thumb.right() - BADGE - 3, thumb.top() + 4, BADGE, BADGE))
         label = {"error": "cannot read", "pending": "reading…", "waiting": "no model",
-                 "kept": "kept"}.get(state) or badge_text(item)
+                 "kept": "not scored"}.get(state) or badge_text(item)
         painter.setPen(pal.placeholderText().color() if state != "unlikely" else QColor(theme_colour("warning")))
         painter.drawText(QRect(tile.left(), thumb.bottom() + 2, tile.width(), LABEL),
                          Qt.AlignmentFlag.AlignHCenter | Qt.AlignmentFlag.AlignVCenter, label)
