@@ -1,14 +1,15 @@
 """Semi-conditional flow on Fashion-MNIST with 100 labels, beside a supervised-only one and pixel 1-NN.
 
     python benchmarks/scnf_fashion.py [--steps 2000] [--splits 0 1 2] [--train-images 60000] [--test-images 10000]
-                                      [--deep-channels 4] [--device cpu]
+                                      [--deep-channels 4] [--labelled-share 0.1] [--device cpu]
 
 Atanov et al. (arXiv:1905.00505, Table 1) report 1.9% test error on MNIST with 100 labels.  Per label split
 (``--splits``: the seed of the 100 kept labels, 10 a class, :meth:`TrainData.keep_labels`) this trains
 
 * SCNF (``small`` preset, ``z_f`` of ``--deep-channels`` x 7 x 7) on ``--train-images`` images of which 100
-  are labelled, each step a batch of 64 unlabelled and 64 labelled images
-  (:func:`scnf_toys.semi_supervised_loss`);
+  are labelled, each step a batch of 128 images of which a share ``--labelled-share`` is labelled: the
+  mean loss over the batch, as ``flowstudio train --labelled-share`` (0.5 weighs the labelled mean as much
+  as the unlabelled one; 0.1 weighs it 1/9 and repeats each label less often);
 * the same model on the 100 labelled images only (supervised-only);
 * pixel 1-NN on the 100 labelled images (training-free baseline),
 
@@ -29,29 +30,30 @@ from flowstudio.data import load_fashion_mnist
 from flowstudio.models import build_model
 from flowstudio.registry import get_family
 from flowstudio.training.datasets import TrainData
-from scnf_toys import semi_supervised_loss
 
 PAPER = "1.9% (MNIST, 100 labels)"
-BATCH, LABELLED = 64, 100
+BATCH, LABELLED = 128, 100
 
 
 def train(model, images: torch.Tensor, labels: torch.Tensor, steps: int, lr: float, seed: int,
-          device: str) -> torch.nn.Module:
+          device: str, share: float) -> torch.nn.Module:
     gen = torch.Generator().manual_seed(seed)
     known, unknown = torch.nonzero(labels >= 0).flatten(), torch.nonzero(labels < 0).flatten()
     model.to(device).train()
+    n_known = max(1, round(share * BATCH)) if len(unknown) else BATCH
     with torch.no_grad():  # ActNorm's data-dependent initialisation
-        first = images[known[torch.randint(len(known), (BATCH,), generator=gen)]]
-        model(first.to(device), torch.rand(first.shape, generator=gen).to(device), torch.full((BATCH,), -1, device=device))
+        first = images[known[torch.randint(len(known), (BATCH // 2,), generator=gen)]]
+        model(first.to(device), torch.rand(first.shape, generator=gen).to(device),
+              torch.full((len(first),), -1, device=device))
     opt = torch.optim.Adam(model.parameters(), lr=lr)
     for _ in range(steps):
-        idx = known[torch.randint(len(known), (BATCH,), generator=gen)]
+        idx = known[torch.randint(len(known), (n_known,), generator=gen)]
         if len(unknown):
-            idx = torch.cat([idx, unknown[torch.randint(len(unknown), (BATCH,), generator=gen)]])
+            idx = torch.cat([idx, unknown[torch.randint(len(unknown), (BATCH - n_known,), generator=gen)]])
         batch = images[idx]
         opt.zero_grad()
-        semi_supervised_loss(model, batch.to(device), labels[idx].to(device),
-                             torch.rand(batch.shape, generator=gen).to(device)).backward()
+        model(batch.to(device), torch.rand(batch.shape, generator=gen).to(device),
+              labels[idx].to(device)).mean().backward()
         torch.nn.utils.clip_grad_norm_(model.parameters(), 50.0)
         opt.step()
     return model.eval()
@@ -76,6 +78,8 @@ def main() -> None:
     parser.add_argument("--train-images", type=int, default=60_000)
     parser.add_argument("--test-images", type=int, default=10_000)
     parser.add_argument("--deep-channels", type=int, default=4)
+    parser.add_argument("--labelled-share", type=float, default=0.1,
+                        help="share of each batch that is labelled (SCNF with unlabelled images)")
     parser.add_argument("--device", default="cpu")
     args = parser.parse_args()
     torch.set_num_threads(1)
@@ -91,9 +95,9 @@ def main() -> None:
                          class_names=tuple(map(str, range(10)))).keep_labels(LABELLED, split)
         known = data.train_labels >= 0
         semi = train(build_model({**config, "seed": split}), x, data.train_labels, args.steps, preset.lr, split,
-                     args.device)
+                     args.device, args.labelled_share)
         sup = train(build_model({**config, "seed": split}), x[known], data.train_labels[known], args.steps,
-                    preset.lr, split, args.device)
+                    preset.lr, split, args.device, 1.0)
         errs = (error(semi, tx, ty, args.device), error(sup, tx, ty, args.device),
                 pixel_1nn(x[known], data.train_labels[known], tx, ty))
         for row, e in zip(rows.values(), errs):
@@ -101,11 +105,12 @@ def main() -> None:
         print(f"split {split}: " + ", ".join(f"{name} {100 * e:.1f}%" for name, e in zip(rows, errs))
               + f" ({time.perf_counter() - start:.0f} s)", flush=True)
     print(f"\nFashion-MNIST, {LABELLED} labels, {args.train_images:,} training images, {args.steps} steps, "
-          f"z_f = {args.deep_channels * 49}, test error on {args.test_images:,}, splits {args.splits}")
+          f"z_f = {args.deep_channels * 49}, labelled share {args.labelled_share}, test error on {args.test_images:,}, splits {args.splits}")
     for name, values in rows.items():
         print(f"{name:32s} {100 * np.mean(values):6.1f}%   (paper, SCNF: {PAPER})")
     print(f"repeat: python benchmarks/scnf_fashion.py --steps {args.steps} --splits {' '.join(map(str, args.splits))} "
-          f"--train-images {args.train_images} --test-images {args.test_images} --deep-channels {args.deep_channels}")
+          f"--train-images {args.train_images} --test-images {args.test_images} --deep-channels {args.deep_channels} "
+          f"--labelled-share {args.labelled_share}")
 
 
 if __name__ == "__main__":

@@ -1,6 +1,6 @@
 """Semi-conditional flow on Fashion-MNIST: the obfuscation check (sec. 5.2) and the relabel grid (Fig. 4).
 
-    python benchmarks/scnf_obfuscation.py [--steps 300] [--train-images 10000] [--labelled 1000]
+    python benchmarks/scnf_obfuscation.py [--steps 300] [--train-images 10000] [--labelled 1000] [--labelled-share 0.1]
                                           [--model /tmp/scnf_obf.safetensors] [--picture docs/images/scnf-relabel.png]
 
 Atanov et al. (arXiv:1905.00505, sec. 5.2 and Fig. 4) argue that the conditional part ``h_phi`` takes the label
@@ -72,6 +72,7 @@ def main() -> None:
     parser.add_argument("--train-images", type=int, default=10_000)
     parser.add_argument("--test-images", type=int, default=2_000)
     parser.add_argument("--labelled", type=int, default=1000)
+    parser.add_argument("--labelled-share", type=float, default=0.1, help="share of each batch that is labelled")
     parser.add_argument("--rows", type=int, default=6)
     parser.add_argument("--model", type=Path, default=Path("/tmp/scnf_obf.safetensors"))
     parser.add_argument("--picture", type=Path, default=Path("docs/images/scnf-relabel.png"))
@@ -85,7 +86,7 @@ def main() -> None:
                      class_names=names).keep_labels(args.labelled, 0)
     start = time.perf_counter()
     model = train(build_model({"family": "scnf", "image_shape": [1, 28, 28], "classes": 10, **preset.arch,
-                               "seed": 0}), x, data.train_labels, args.steps, preset.lr, 0, "cpu")
+                               "seed": 0}), x, data.train_labels, args.steps, preset.lr, 0, "cpu", args.labelled_share)
     save_checkpoint(model, args.model)
     err = error(model, tx, ty, "cpu")
     train_zf, train_zh = codes(model, x, y)
@@ -101,7 +102,7 @@ def main() -> None:
     print(f"  on z_f (d = {train_zf.shape[1]}): {100 * acc_f:5.1f}%")
     print(f"picture: {args.picture}")
     print(f"repeat: python benchmarks/scnf_obfuscation.py --steps {args.steps} --train-images {args.train_images} "
-          f"--test-images {args.test_images} --labelled {args.labelled}")
+          f"--test-images {args.test_images} --labelled {args.labelled} --labelled-share {args.labelled_share}")
 
 
 if __name__ == "__main__":

@@ -1,7 +1,7 @@
 """Semi-conditional flows on the two-moons and two-circles toys: 1,000 points, 10 of them labelled.
 
     python benchmarks/scnf_toys.py [--steps 1000] [--seeds 0 1 2] [--classification-weight 0]
-                                   [--picture docs/images/scnf-toys.png]
+                                   [--labelled-weight 0.1] [--picture docs/images/scnf-toys.png]
 
 Atanov et al., "Semi-Conditional Normalizing Flows for Semi-Supervised Learning" (arXiv:1905.00505,
 appendix D, Table 4) train on 1,000 points of each toy with 10 labels and report the test error of the
@@ -9,7 +9,8 @@ semi-conditional flow with a flow conditional part (moons 0.6%, circles 5.0%) an
 (1.2%, 14.2%).  This trains :class:`flowstudio.models.scnf.SCNFPoints` (the registry's ``small`` points
 preset for ``f_w``) with each conditional part on 1,000 points of :func:`flowstudio.data.toy2d.sample_toy_labelled`
 (10 labels, 5 a class), full batch, Adam 1e-3, through the model's own training loss
-``forward(batch, noise, labels)`` with the labelled and the unlabelled means added (:func:`semi_supervised_loss`),
+``forward(batch, noise, labels)`` with the labelled mean, times ``--labelled-weight``, and the unlabelled mean
+added (:func:`semi_supervised_loss`),
 and counts mistakes of ``argmax p(y | x)`` on 10,000 fresh points of the same toy; per seed (the data,
 the kept labels and the weights), then the mean.  The picture draws each model's decision boundary
 (p(y | x) = 1/2), the unlabelled points and the 10 labels.  ``--classification-weight`` ``beta`` adds the
@@ -39,15 +40,17 @@ N_TRAIN, N_LABELLED, N_TEST = 1000, 10, 10_000
 
 
 def semi_supervised_loss(model: torch.nn.Module, batch: torch.Tensor, labels: torch.Tensor,
-                         noise: torch.Tensor | None = None) -> torch.Tensor:
-    """Mean per-example loss of the labelled plus mean of the unlabelled examples of ``batch`` (eq. 4 of
-    arXiv:1905.00505 with each sum normalised by its size, so a few labels are not drowned by many images)."""
-    per_example = model(batch, torch.rand(batch.shape) if noise is None else noise, labels)
+                         labelled_weight: float) -> torch.Tensor:
+    """``labelled_weight`` times the mean per-example loss of the labelled examples of ``batch`` plus the mean
+    of the unlabelled ones (eq. 4 of arXiv:1905.00505 with each sum normalised by its size: weight 1 keeps a
+    few labels from being drowned by many points but lets them overfit; eq. 4 as written weighs them
+    n_labelled / n_unlabelled, too little; 0.1, as ``flowstudio train``'s default labelled share, is between)."""
+    per_example = model(batch, torch.rand(batch.shape), labels)
     known = labels >= 0
     loss = per_example.new_zeros(())
-    for part in (known, ~known):
+    for part, weight in ((known, labelled_weight), (~known, 1.0)):
         if bool(part.any()):
-            loss = loss + per_example[part].mean()
+            loss = loss + weight * per_example[part].mean()
     return loss
 
 
@@ -61,8 +64,8 @@ def toy_data(toy: str, seed: int) -> tuple[TrainData, torch.Tensor, torch.Tensor
     return data, torch.from_numpy(test_x), torch.from_numpy(test_y)
 
 
-def train_toy(toy: str, part: str, seed: int, steps: int,
-              weight: float = 0.0) -> tuple[torch.nn.Module, TrainData, float]:
+def train_toy(toy: str, part: str, seed: int, steps: int, weight: float = 0.0,
+              labelled_weight: float = 0.1) -> tuple[torch.nn.Module, TrainData, float]:
     data, test_x, test_y = toy_data(toy, seed)
     preset = get_family("scnf").preset("small", "points")
     model = build_model({"family": "scnf", "dim": 2, "classes": 2, "conditional_part": part, "seed": seed,
@@ -72,7 +75,7 @@ def train_toy(toy: str, part: str, seed: int, steps: int,
     model.train()
     for _ in range(steps):
         opt.zero_grad()
-        loss = semi_supervised_loss(model, data.train, data.train_labels)
+        loss = semi_supervised_loss(model, data.train, data.train_labels, labelled_weight)
         loss.backward()
         opt.step()
     model.eval()
@@ -116,6 +119,8 @@ def main() -> None:
     parser.add_argument("--steps", type=int, default=1000)
     parser.add_argument("--seeds", type=int, nargs="+", default=[0, 1, 2])
     parser.add_argument("--classification-weight", type=float, default=0.0)
+    parser.add_argument("--labelled-weight", type=float, default=0.1,
+                        help="weight of the labelled points' mean loss against the unlabelled points' mean")
     parser.add_argument("--picture", type=Path, default=Path("docs/images/scnf-toys.png"))
     args = parser.parse_args()
     torch.set_num_threads(1)
@@ -125,13 +130,14 @@ def main() -> None:
         for part in PARTS:
             for seed in args.seeds:
                 start = time.perf_counter()
-                model, data, error = train_toy(toy, part, seed, args.steps, args.classification_weight)
+                model, data, error = train_toy(toy, part, seed, args.steps, args.classification_weight,
+                                               args.labelled_weight)
                 errors.setdefault((toy, part), []).append(error)
                 first.setdefault((toy, part), (model, data, error))
                 print(f"{toy:8s} {part:5s} seed {seed}: test error {100 * error:5.1f}%  "
                       f"({time.perf_counter() - start:.0f} s)", flush=True)
     print(f"\nSCNF, {N_TRAIN} points with {N_LABELLED} labels, {args.steps} full-batch steps, "
-          f"classification weight {args.classification_weight:g}, test error on {N_TEST:,} fresh points, "
+          f"classification weight {args.classification_weight:g}, labelled weight {args.labelled_weight:g}, test error on {N_TEST:,} fresh points, "
           f"seeds {args.seeds}")
     print(f"{'toy':8s} {'conditional part':18s} {'ours (mean)':>12s} {'per seed':>24s} {'paper':>7s}")
     for (toy, part), values in errors.items():
@@ -140,7 +146,7 @@ def main() -> None:
     draw(first, args.picture)
     print(f"\npicture (seed {args.seeds[0]}): {args.picture}")
     print(f"repeat: python benchmarks/scnf_toys.py --steps {args.steps} --seeds {' '.join(map(str, args.seeds))} "
-          f"--classification-weight {args.classification_weight:g}")
+          f"--classification-weight {args.classification_weight:g} --labelled-weight {args.labelled_weight:g}")
 
 
 if __name__ == "__main__":

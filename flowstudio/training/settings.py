@@ -36,7 +36,7 @@ class TrainSettings:
     guard_every: int = 50               # in-memory snapshot for the NaN guard every N good steps
     max_rollbacks: int = 3              # give up after this many rollbacks without N good steps between
     seed: int = 0                       # weights, data split and order, dequantization noise
-    labelled_share: float = 0.5         # semi-supervised runs: this share of every batch is labelled examples
+    labelled_share: float = 0.1         # semi-supervised runs: this share of every batch is labelled examples
     amp: bool | None = None             # bf16 autocast: None = where supported (CUDA), else as given
     debug_nan_steps: tuple[int, ...] = ()  # test hook: make the loss NaN at these steps
 
