@@ -68,6 +68,16 @@ def test_the_method_is_undoable_and_saved_in_the_project(qtbot, window, tmp_path
     assert studio.doc.params.classify_method == "isotropic" and view.method.currentData() == "isotropic"
     studio.undo.redo()
     assert view.method.currentData() == "fusion"
+    # Sampling presets and their reset leave the Classify panel's own choice alone.
+    bar = window.panels["posterior"].preset_bar
+    studio.edit.change_params(temperature=0.5)
+    assert bar.save_preset("warm")  # saved while the method is fusion
+    assert bar.reset_settings() and studio.doc.params.temperature == 0.7
+    assert studio.doc.params.classify_method == "fusion"
+    studio.edit.change_params(classify_method="pooled-diagonal")
+    assert bar.apply_preset("warm") and studio.doc.params.temperature == 0.5
+    assert studio.doc.params.classify_method == "pooled-diagonal"
+    studio.edit.change_params(classify_method="fusion")
 
     project = tmp_path / "sorting.flowstudio.json"
     studio.projects.save(project)

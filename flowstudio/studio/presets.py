@@ -12,11 +12,11 @@ seed it shows.  The list is kept in the preferences as JSON
 from __future__ import annotations
 
 import json
-from dataclasses import dataclass, fields
+from dataclasses import dataclass
 from typing import Any
 
 from flowstudio.errors import UserInputError
-from flowstudio.studio.state import PosteriorParams
+from flowstudio.studio.state import SAMPLING_FIELDS, PosteriorParams
 
 MAX_PRESETS = 50
 MAX_NAME_LENGTH = 60
@@ -36,7 +36,7 @@ def clean_name(name: str) -> str:
 def preset_changes(preset: Preset) -> dict[str, Any]:
     """The parameter changes that applying ``preset`` makes (see the module docstring for the seed)."""
     p = preset.params
-    return {f.name: getattr(p, f.name) for f in fields(PosteriorParams) if f.name != "seed" or p.seed_locked}
+    return {name: getattr(p, name) for name in SAMPLING_FIELDS if name != "seed" or p.seed_locked}
 
 
 def find_preset(presets: list[Preset], name: str) -> Preset | None:

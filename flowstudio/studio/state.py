@@ -109,6 +109,9 @@ class PosteriorParams:
         return cls(**values)
 
 
+SAMPLING_FIELDS = tuple(f.name for f in fields(PosteriorParams) if f.name != "classify_method")
+"""The fields that say how a grid is drawn: what a preset or a past grid's "Use settings" restores (the Classify
+method is the Classify panel's own choice, which neither changes)."""
 LIKELIHOOD_FIELDS = frozenset(f.name for f in fields(LikelihoodSpec))
 """Names :meth:`PosteriorParams.with_changes` applies to the likelihood."""
 LEGACY_ABSOLUTE_LAMBDA = 4.0

@@ -15,7 +15,6 @@ change is written on the file thread too.
 from __future__ import annotations
 
 import time
-from dataclasses import fields
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -25,6 +24,7 @@ from PySide6.QtWidgets import QApplication
 from flowstudio.studio._qt.views.describe import describe_sample
 from flowstudio.studio.history import HistoryEntry, HistoryStore, HistoryWrite, prune_histories
 from flowstudio.studio.paths import histories_dir, history_dir
+from flowstudio.studio.state import SAMPLING_FIELDS
 
 if TYPE_CHECKING:
     from flowstudio.studio._qt.studio import Studio
@@ -116,7 +116,7 @@ class ResultHistory(QObject):
             return False
         studio = self.studio
         when = time.strftime("%H:%M", time.localtime(entry.created))
-        values = {f.name: getattr(entry.params, f.name) for f in fields(entry.params) if f.name != "seed_locked"}
+        values = {name: getattr(entry.params, name) for name in SAMPLING_FIELDS if name != "seed_locked"}
         studio.edit.change_params(text=f"Use the settings of the result from {when}", **values)
         self._show_evidence(entry)
         info = studio.host.info
