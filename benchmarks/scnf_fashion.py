@@ -22,6 +22,7 @@ from __future__ import annotations
 
 import argparse
 import time
+from collections.abc import Callable
 
 import numpy as np
 import torch
@@ -30,13 +31,18 @@ from flowstudio.data import load_fashion_mnist
 from flowstudio.models import build_model
 from flowstudio.registry import get_family
 from flowstudio.training.datasets import TrainData
+from scnf_toys import semi_supervised_loss
 
 PAPER = "1.9% (MNIST, 100 labels)"
 BATCH, LABELLED = 128, 100
 
 
 def train(model, images: torch.Tensor, labels: torch.Tensor, steps: int, lr: float, seed: int,
-          device: str, share: float) -> torch.nn.Module:
+          device: str, share: float, labelled_weight: float | None = None,
+          report: Callable[[int, torch.nn.Module], None] | None = None) -> torch.nn.Module:
+    """Train ``model`` on batches of ``BATCH`` with a share ``share`` labelled.  The loss is the batch mean, or
+    with ``labelled_weight`` ``w``, ``w`` times the labelled mean plus the unlabelled mean
+    (:func:`scnf_toys.semi_supervised_loss`); ``report(step, model)`` is called after every step."""
     gen = torch.Generator().manual_seed(seed)
     known, unknown = torch.nonzero(labels >= 0).flatten(), torch.nonzero(labels < 0).flatten()
     model.to(device).train()
@@ -46,24 +52,38 @@ def train(model, images: torch.Tensor, labels: torch.Tensor, steps: int, lr: flo
         model(first.to(device), torch.rand(first.shape, generator=gen).to(device),
               torch.full((len(first),), -1, device=device))
     opt = torch.optim.Adam(model.parameters(), lr=lr)
-    for _ in range(steps):
+    for step in range(1, steps + 1):
         idx = known[torch.randint(len(known), (n_known,), generator=gen)]
         if len(unknown):
             idx = torch.cat([idx, unknown[torch.randint(len(unknown), (BATCH - n_known,), generator=gen)]])
         batch = images[idx]
         opt.zero_grad()
-        model(batch.to(device), torch.rand(batch.shape, generator=gen).to(device),
-              labels[idx].to(device)).mean().backward()
+        noise = torch.rand(batch.shape, generator=gen).to(device)
+        if labelled_weight is None:
+            loss = model(batch.to(device), noise, labels[idx].to(device)).mean()
+        else:
+            loss = semi_supervised_loss(model, batch.to(device), labels[idx].to(device), labelled_weight, noise)
+        loss.backward()
         torch.nn.utils.clip_grad_norm_(model.parameters(), 50.0)
         opt.step()
+        if report is not None:
+            report(step, model)
     return model.eval()
 
 
 @torch.no_grad()
+def predictions(model, images: torch.Tensor, device: str) -> torch.Tensor:
+    """``argmax p(y | x)`` of each image, in batches of 256 (the model's mode is left as it was)."""
+    was_training = model.training
+    model.eval()
+    pred = torch.cat([model.class_log_probs(images[i:i + 256].to(device)).argmax(1).cpu()
+                      for i in range(0, len(images), 256)])
+    model.train(was_training)
+    return pred
+
+
 def error(model, images: torch.Tensor, labels: torch.Tensor, device: str) -> float:
-    wrong = sum(int((model.class_log_probs(images[i:i + 256].to(device)).argmax(1).cpu() != labels[i:i + 256]).sum())
-                for i in range(0, len(images), 256))
-    return wrong / len(images)
+    return float((predictions(model, images, device) != labels).float().mean())
 
 
 def pixel_1nn(train_x: torch.Tensor, train_y: torch.Tensor, test_x: torch.Tensor, test_y: torch.Tensor) -> float:

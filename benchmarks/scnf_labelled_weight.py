@@ -2,7 +2,7 @@
 
     python benchmarks/scnf_labelled_weight.py [--weights 1 0.1 0.01] [--steps 1500] [--every 250]
 
-Each step is a batch of 64 labelled and 64 unlabelled images; the loss is ``w`` times the labelled mean plus
+Each step is a batch of 64 labelled and 64 unlabelled images (:func:`scnf_fashion.train`); the loss is ``w`` times the labelled mean plus
 the unlabelled mean (weight 1: the two means alike, as a labelled share of 0.5 gives; 0.01: about eq. 4 of
 arXiv:1905.00505 as written, every image alike).  Every ``--every`` steps it prints the test error of
 ``argmax p(y | x)`` on 2,000 test images and how many of them each class takes: at weight 1 the counts narrow
@@ -23,43 +23,23 @@ from flowstudio.data import load_fashion_mnist
 from flowstudio.models import build_model
 from flowstudio.registry import get_family
 from flowstudio.training.datasets import TrainData
-
-HALF = 64
-
-
-@torch.no_grad()
-def predictions(model, images: torch.Tensor) -> torch.Tensor:
-    model.eval()
-    pred = torch.cat([model.class_log_probs(images[i:i + 256]).argmax(1) for i in range(0, len(images), 256)])
-    model.train()
-    return pred
+from scnf_fashion import predictions, train
 
 
 def run(weight: float, steps: int, every: int, x: torch.Tensor, labels: torch.Tensor, tx: torch.Tensor,
         ty: torch.Tensor) -> None:
     preset = get_family("scnf").preset("small")
     model = build_model({"family": "scnf", "image_shape": [1, 28, 28], "classes": 10, **preset.arch, "seed": 0})
-    gen = torch.Generator().manual_seed(0)
-    known, unknown = torch.nonzero(labels >= 0).flatten(), torch.nonzero(labels < 0).flatten()
-    with torch.no_grad():  # ActNorm's data-dependent initialisation
-        first = x[known[torch.randint(len(known), (HALF,), generator=gen)]]
-        model(first, torch.rand(first.shape, generator=gen), torch.full((HALF,), -1))
-    opt = torch.optim.Adam(model.parameters(), lr=preset.lr)
     start = time.perf_counter()
-    for step in range(1, steps + 1):
-        idx = torch.cat([known[torch.randint(len(known), (HALF,), generator=gen)],
-                         unknown[torch.randint(len(unknown), (HALF,), generator=gen)]])
-        per_example = model(x[idx], torch.rand((2 * HALF, *x.shape[1:]), generator=gen), labels[idx])
-        loss = weight * per_example[:HALF].mean() + per_example[HALF:].mean()
-        opt.zero_grad()
-        loss.backward()
-        torch.nn.utils.clip_grad_norm_(model.parameters(), 50.0)
-        opt.step()
+
+    def report(step: int, model: torch.nn.Module) -> None:
         if step % every == 0 or step == steps:
-            pred = predictions(model, tx)
+            pred = predictions(model, tx, "cpu")
             counts = np.bincount(pred.numpy(), minlength=10).tolist()
             print(f"weight {weight:g}  step {step:5d}  test error {100 * float((pred != ty).float().mean()):5.1f}%  "
                   f"per class {counts}  ({time.perf_counter() - start:.0f} s)", flush=True)
+
+    train(model, x, labels, steps, preset.lr, 0, "cpu", 0.5, weight, report)
 
 
 def main() -> None:

@@ -40,12 +40,12 @@ N_TRAIN, N_LABELLED, N_TEST = 1000, 10, 10_000
 
 
 def semi_supervised_loss(model: torch.nn.Module, batch: torch.Tensor, labels: torch.Tensor,
-                         labelled_weight: float) -> torch.Tensor:
+                         labelled_weight: float, noise: torch.Tensor | None = None) -> torch.Tensor:
     """``labelled_weight`` times the mean per-example loss of the labelled examples of ``batch`` plus the mean
     of the unlabelled ones (eq. 4 of arXiv:1905.00505 with each sum normalised by its size: weight 1 keeps a
     few labels from being drowned by many points but lets them overfit; eq. 4 as written weighs them
     n_labelled / n_unlabelled, too little; 0.1, as ``flowstudio train``'s default labelled share, is between)."""
-    per_example = model(batch, torch.rand(batch.shape), labels)
+    per_example = model(batch, torch.rand(batch.shape) if noise is None else noise, labels)
     known = labels >= 0
     loss = per_example.new_zeros(())
     for part, weight in ((known, labelled_weight), (~known, 1.0)):
