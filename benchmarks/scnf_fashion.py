@@ -31,13 +31,13 @@ from collections.abc import Callable
 
 import numpy as np
 import torch
+from scnf_toys import semi_supervised_loss
 
 from flowstudio.data import load_fashion_mnist
 from flowstudio.data.mnist5k import load_mnist5k
 from flowstudio.models import build_model
 from flowstudio.registry import get_family
 from flowstudio.training.datasets import TrainData
-from scnf_toys import semi_supervised_loss
 
 PAPER = "1.9% (MNIST, 100 labels)"
 BATCH, LABELLED = 128, 100
