@@ -113,14 +113,18 @@ def test_format_1_files_read_through_the_migration_with_the_same_outputs(name):
     assert card.latent == model.layout and card.likelihood == "exact"
 
 
-def test_the_bundled_models_are_format_1_and_keep_their_cards():
-    from flowstudio.resources import default_model_path
+def test_the_bundled_models_keep_their_cards_in_either_card_version():
+    from flowstudio.resources import default_model_path, resources_dir
 
-    loaded = load_checkpoint(default_model_path())
-    assert read_metadata(default_model_path())[1].get("card_version") is None  # stored as version 1
-    assert loaded.card.test_bits_per_dim == pytest.approx(3.1868857854902743, abs=1e-12)
+    loaded = load_checkpoint(default_model_path())  # trained with card version 2
+    assert read_metadata(default_model_path())[1].get("card_version") == 2
+    assert loaded.card.test_bits_per_dim == pytest.approx(2.96278654435277, abs=1e-12)
     assert loaded.card.provenance["recipe"].startswith("flowstudio train --data fashion-mnist")
-    assert loaded.card.provenance["wall_time_s"] == 2749.0
+    assert loaded.card.provenance["wall_time_s"] == 6226.8
+    portraits = resources_dir() / "models" / "portraits_glow.safetensors"  # stored as version 1
+    assert read_metadata(portraits)[1].get("card_version") is None
+    assert load_checkpoint(portraits).card.test_bits_per_dim == pytest.approx(
+        read_metadata(portraits)[1]["test_bits_per_dim"], abs=1e-12)
 
 
 def _rewrite(path, **metadata):
